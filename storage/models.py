@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from storage.types import TZDateTime, utcnow
@@ -41,6 +42,18 @@ def json_dict() -> Any:
     return Field(default_factory=dict, sa_type=JSON, nullable=False)
 
 
+def choice(enum: type[StrEnum], default: Any = ..., *, nullable: bool = False) -> Any:
+    """A StrEnum stored as its value ("queued") in a VARCHAR, not as a native Postgres ENUM.
+
+    Why: adding a member to a native ENUM needs ``ALTER TYPE`` by hand, which Alembic's
+    autogenerate does not see; as a VARCHAR a new member needs no migration at all.
+    """
+    sa_type = SAEnum(
+        enum, native_enum=False, length=32, values_callable=lambda cls: [m.value for m in cls]
+    )
+    return Field(default=default, sa_type=sa_type, nullable=nullable)
+
+
 # --------------------------------------------------------------------------- settings
 
 
@@ -64,7 +77,7 @@ class GuildSettings(SQLModel, table=True):
     monthly_budget_cents: int = Field(default=0, ge=0)
     member_daily_quota_cents: int = Field(default=0, ge=0)
     confirm_above_cents: int = Field(default=100, ge=0)
-    vote_mode: VoteMode = Field(default=VoteMode.BUTTONS, max_length=16)
+    vote_mode: VoteMode = choice(VoteMode, VoteMode.BUTTONS)
     vote_live_counts: bool = Field(default=True)
     vote_hours: int = Field(default=24, ge=1, le=768)
     vote_quorum: int = Field(default=1, ge=0)
@@ -248,7 +261,7 @@ class Shot(SQLModel, table=True):
     duration_s: float = Field(default=5.0, ge=1.0, le=20.0)
     location_id: int | None = Field(default=None, foreign_key="location.id", ondelete="SET NULL")
     provider: str = Field(default="", max_length=40)
-    status: ShotStatus = Field(default=ShotStatus.DRAFT, max_length=16)
+    status: ShotStatus = choice(ShotStatus, ShotStatus.DRAFT)
     locked_take_id: int | None = Field(default=None)
     is_key: bool = Field(default=False)
     created_by: int = snowflake()
@@ -296,7 +309,7 @@ class Take(SQLModel, table=True):
     guild_id: int = guild_column()
     shot_id: int = Field(foreign_key="shot.id", ondelete="CASCADE", index=True)
     label: str = Field(default="A", max_length=4)
-    kind: TakeKind = Field(default=TakeKind.RAW, max_length=16)
+    kind: TakeKind = choice(TakeKind, TakeKind.RAW)
     parent_take_id: int | None = Field(default=None, foreign_key="take.id", ondelete="SET NULL")
     job_id: int | None = Field(default=None, index=True)
     provider: str = Field(default="", max_length=40)
@@ -336,7 +349,7 @@ class Review(SQLModel, table=True):
     shot_id: int = Field(foreign_key="shot.id", ondelete="CASCADE", index=True)
     thread_id: int | None = snowflake(nullable=True)
     message_id: int | None = snowflake(nullable=True)
-    mode: VoteMode = Field(default=VoteMode.BUTTONS, max_length=16)
+    mode: VoteMode = choice(VoteMode, VoteMode.BUTTONS)
     deadline_at: datetime | None = when()
     quorum: int = Field(default=1)
     closed_at: datetime | None = when()
@@ -384,8 +397,8 @@ class Job(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = guild_column()
     kind: str = Field(max_length=40)
-    status: JobStatus = Field(default=JobStatus.QUEUED, max_length=16)
-    resume_status: JobStatus | None = Field(default=None, max_length=16)
+    status: JobStatus = choice(JobStatus, JobStatus.QUEUED)
+    resume_status: JobStatus | None = choice(JobStatus, None, nullable=True)
     provider: str = Field(max_length=40)
     model: str = Field(default="", max_length=80)
     shot_id: int | None = Field(default=None, foreign_key="shot.id", ondelete="SET NULL")
@@ -426,7 +439,7 @@ class LedgerEntry(SQLModel, table=True):
     guild_id: int = guild_column()
     member_id: int = snowflake()
     job_id: int | None = Field(default=None, foreign_key="job.id", ondelete="SET NULL", index=True)
-    kind: LedgerKind = Field(max_length=16)
+    kind: LedgerKind = choice(LedgerKind)
     amount_cents: int
     provider: str = Field(default="", max_length=40)
     note: str = Field(default="", max_length=300)
@@ -451,7 +464,7 @@ class OutboxMessage(SQLModel, table=True):
     channel_id: int | None = snowflake(nullable=True)
     payload: dict[str, Any] = json_dict()
     dedupe_key: str = Field(max_length=120, unique=True)
-    status: OutboxStatus = Field(default=OutboxStatus.PENDING, max_length=16)
+    status: OutboxStatus = choice(OutboxStatus, OutboxStatus.PENDING)
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = when()
     discord_message_id: int | None = snowflake(nullable=True)
@@ -478,7 +491,7 @@ class Contribution(SQLModel, table=True):
     shot_id: int | None = Field(default=None, foreign_key="shot.id", ondelete="CASCADE")
     member_id: int = snowflake()
     member_name: str = Field(default="", max_length=100)
-    role: ContributionRole = Field(max_length=16)
+    role: ContributionRole = choice(ContributionRole)
     created_at: datetime = stamp()
 
 
@@ -519,7 +532,7 @@ class Premiere(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=TZDateTime, nullable=False)
     timezone: str = Field(default="UTC", max_length=64)
     weekly: bool = Field(default=False)
-    status: PremiereStatus = Field(default=PremiereStatus.SCHEDULED, max_length=16)
+    status: PremiereStatus = choice(PremiereStatus, PremiereStatus.SCHEDULED)
     event_id: int | None = snowflake(nullable=True)
     thread_id: int | None = snowflake(nullable=True)
     note: str = Field(default="", max_length=300)
