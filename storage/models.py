@@ -17,6 +17,17 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import TZDateTime, utcnow
 
+# Every constraint gets a predictable name, the same on SQLite and Postgres, so that a later
+# migration can drop or change it by name (SQLite's batch mode cannot touch unnamed ones).
+# Set before any table is declared: names are fixed when a constraint joins its table.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 def snowflake(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None if nullable else ..., sa_type=BigInteger, nullable=nullable, index=index)
