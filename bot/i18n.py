@@ -75,7 +75,7 @@ def has(key: str) -> bool:
     return key in _catalog["en"]
 
 
-def keys() -> Iterator[str]:
+def all_keys() -> Iterator[str]:
     return iter(sorted(_catalog["en"]))
 
 

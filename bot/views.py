@@ -10,6 +10,7 @@ Rules of thumb (invariant 8):
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import discord
@@ -62,7 +63,6 @@ class OwnedView(SafeView):
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
         if self.message is not None:
-            try:
+            # The message may be gone or the token expired: then there is nothing to grey out.
+            with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass  # the message is gone or the token expired; nothing to grey out
