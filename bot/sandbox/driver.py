@@ -1,0 +1,485 @@
+"""Acting as members: slash commands, autocomplete, buttons, selects, modals, poll votes, messages.
+
+``Sandbox`` is what tests, benchmarks and the demo use; see docs/sandbox.md. Every action builds the
+interaction exactly as Discord would from the command tree the bot synced (option types, resolved
+attachments/users/channels/roles, guild_id for guild commands, permissions, locales) and dispatches
+it over the gateway; the returned :class:`InteractionResult` follows what the bot answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import secrets
+import time
+from typing import Any
+
+from bot.sandbox import payloads
+from bot.sandbox.messages import new_message
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.state import (
+    INTERACTION_ACK_DEADLINE,
+    Attachment,
+    Channel,
+    Command,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+    Perms,
+    Role,
+    User,
+    utcnow,
+)
+
+OptionValue = Any
+FLAG_LOADING = 1 << 7
+
+
+class SandboxUsageError(ValueError):
+    """The test asked for something a Discord user could not do (unknown option, no button...)."""
+
+
+class InteractionResult:
+    """What the bot did with one interaction; awaitables wait for it to happen."""
+
+    def __init__(self, sandbox: Sandbox, interaction: Interaction) -> None:
+        self.sandbox = sandbox
+        self.interaction = interaction
+
+    def __repr__(self) -> str:
+        i = self.interaction
+        return f"<InteractionResult id={i.id} type={i.type} ack_type={i.ack_type}>"
+
+    @property
+    def ack_type(self) -> int | None:
+        """4 message, 5 deferred, 6 deferred update, 7 update, 8 choices, 9 modal; None if none."""
+        return self.interaction.ack_type
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.interaction.ephemeral
+
+    @property
+    def deferred(self) -> bool:
+        return self.interaction.ack_type in (5, 6)
+
+    @property
+    def original(self) -> Message | None:
+        return self.interaction.original
+
+    @property
+    def followups(self) -> list[Message]:
+        return self.interaction.followups
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        return self.interaction.modal
+
+    @property
+    def choices(self) -> list[dict[str, Any]] | None:
+        return self.interaction.choices
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Error answers the bot got on this interaction's routes (e.g. code 40060, 10062)."""
+        return self.interaction.errors
+
+    @property
+    def message(self) -> Message | None:
+        """The message a component was on."""
+        return self.interaction.message
+
+    @property
+    def ack_latency(self) -> float | None:
+        return self.interaction.ack_latency
+
+    async def acknowledged(self, timeout: float | None = None) -> InteractionResult:  # noqa: ASYNC109
+        """Wait for the callback; AssertionError if it did not arrive within Discord's 3 s."""
+        i = self.interaction
+        if timeout is None:
+            timeout = max(0.0, i.dispatched_at + INTERACTION_ACK_DEADLINE + 0.25 - time.monotonic())
+        try:
+            await asyncio.wait_for(i.acked.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"interaction {i.id} ({i.data.get('name') or i.data.get('custom_id')}) was not "
+                f"acknowledged within {INTERACTION_ACK_DEADLINE:.0f} s; errors: {i.errors}"
+            ) from None
+        return self
+
+    async def reply(self, timeout: float = 10.0) -> Message:  # noqa: ASYNC109
+        """The reply the user sees: the response, or what filled a deferred one."""
+        await self.acknowledged()
+        try:
+            await asyncio.wait_for(self.interaction.replied.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"no visible reply to interaction {self.interaction.id} within {timeout} s "
+                f"(ack type {self.ack_type}); errors: {self.errors}"
+            ) from None
+        original = self.interaction.original
+        if original is not None and not original.flags & FLAG_LOADING:
+            return original
+        return self.interaction.followups[0]
+
+    async def followup(self, n: int = 0, timeout: float = 10.0) -> Message:  # noqa: ASYNC109
+        """The ``n``-th follow-up message (0-based), waiting for it."""
+        deadline = time.monotonic() + timeout
+        while len(self.interaction.followups) <= n:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"follow-up #{n} did not arrive within {timeout} s")
+            await asyncio.sleep(0.01)
+        return self.interaction.followups[n]
+
+
+class Sandbox(SandboxServer):
+    """The local Discord plus the hands of its members."""
+
+    def __init__(self, *, bot_name: str = "Dailies") -> None:
+        super().__init__(bot_name=bot_name)
+        self._sent_attachments: list[Attachment] = []
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def create_guild(
+        self, name: str, *, locale: str = "en-US", premium_tier: int = 0, **kw: Any
+    ) -> Guild:
+        return self.state.create_guild(name, locale=locale, premium_tier=premium_tier, **kw)
+
+    def attachment(
+        self, filename: str, data: bytes, content_type: str | None = None, *, description: str = ""
+    ) -> Attachment:
+        """A file a member attaches to a slash-command option."""
+        ctype = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        a = Attachment(self.state.ids.next(), filename, data, ctype, description or None)
+        self._sent_attachments.append(a)
+        return a
+
+    def _driver_attachments(self) -> list[Any]:
+        return self._sent_attachments
+
+    @property
+    def bot_connected(self) -> bool:
+        return self.gateway.connected.is_set()
+
+    def commands(self, guild: Guild | None = None) -> list[Command]:
+        return self.state.commands_for(guild)
+
+    async def wait_for_command(
+        self,
+        name: str,
+        guild: Guild | None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> Command:
+        """The synced chat-input command ``name`` (guild ones first), waiting for a sync."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for cmd in self.state.commands_for(guild):
+                if cmd.name == name and cmd.type == 1:
+                    return cmd
+            if time.monotonic() > deadline:
+                known = sorted(c.name for c in self.state.commands_for(guild))
+                raise SandboxUsageError(f"no command /{name} synced; known: {known}")
+            await asyncio.sleep(0.02)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def _default_channel(self, guild: Guild) -> Channel:
+        for chan in guild.channels.values():
+            if chan.type == 0:
+                return chan
+        raise SandboxUsageError(f"{guild!r} has no text channel")
+
+    def _dispatch(
+        self,
+        member: Member,
+        itype: int,
+        data: dict[str, Any],
+        channel: Channel | None,
+        message: Message | None = None,
+    ) -> InteractionResult:
+        if not self.bot_connected:
+            raise SandboxUsageError("no bot is connected to the sandbox gateway")
+        guild = member.guild
+        inter = Interaction(
+            self.state.ids.next(),
+            "sandbox-interaction." + secrets.token_urlsafe(32),
+            itype,
+            guild,
+            channel or (message.channel if message else self._default_channel(guild)),
+            member,
+            data,
+            message=message,
+        )
+        self.state.interactions[inter.id] = inter
+        self.state.interactions_by_token[inter.token] = inter
+        payload = payloads.interaction(inter, self.origin, guild.upload_limit)
+        inter.dispatched_at = time.monotonic()
+        self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return InteractionResult(self, inter)
+
+    # -- slash commands and autocomplete -----------------------------------------------------
+
+    async def _command_data(
+        self,
+        member: Member,
+        path: str,
+        options: dict[str, OptionValue],
+        focused: str | None,
+    ) -> dict[str, Any]:
+        words = path.strip().lstrip("/").split()
+        if not words:
+            raise SandboxUsageError("empty command path")
+        cmd = await self.wait_for_command(words[0], member.guild)
+        # Walk down the subcommand path, build the leaf's options, then wrap them back up.
+        chain: list[dict[str, Any]] = []
+        defs: list[dict[str, Any]] = list(cmd.data.get("options") or [])
+        for word in words[1:]:
+            sub = next((o for o in defs if o.get("name") == word and o.get("type") in (1, 2)), None)
+            if sub is None:
+                names = [o.get("name") for o in defs if o.get("type") in (1, 2)]
+                raise SandboxUsageError(f"/{cmd.name} has no subcommand {word!r}; has {names}")
+            chain.append(sub)
+            defs = list(sub.get("options") or [])
+        if any(d.get("type") in (1, 2) for d in defs):
+            names = [d.get("name") for d in defs]
+            raise SandboxUsageError(f"/{path} needs a subcommand: one of {names}")
+        resolved: dict[str, dict[str, Any]] = {}
+        built = self._build_options(defs, options, resolved, focused)
+        for sub in reversed(chain):
+            built = [{"name": sub["name"], "type": sub["type"], "options": built}]
+        data: dict[str, Any] = {"id": str(cmd.id), "name": cmd.name, "type": 1, "options": built}
+        if resolved:
+            data["resolved"] = resolved
+        if cmd.guild_id is not None:
+            data["guild_id"] = str(cmd.guild_id)
+        return data
+
+    def _build_options(
+        self,
+        defs: list[dict[str, Any]],
+        given: dict[str, OptionValue],
+        resolved: dict[str, dict[str, Any]],
+        focused: str | None,
+    ) -> list[dict[str, Any]]:
+        by_name = {d["name"]: d for d in defs}
+        unknown = set(given) - set(by_name)
+        if unknown:
+            raise SandboxUsageError(f"unknown options {sorted(unknown)}; known {sorted(by_name)}")
+        out: list[dict[str, Any]] = []
+        for d in defs:
+            name = d["name"]
+            if name not in given:
+                if d.get("required") and focused is None:
+                    raise SandboxUsageError(f"option {name!r} is required")
+                continue
+            value = given[name]
+            otype = int(d["type"])
+            if name == focused:
+                out.append({"name": name, "type": otype, "value": str(value), "focused": True})
+                continue
+            choices = d.get("choices")
+            if choices and value not in [c["value"] for c in choices]:
+                raise SandboxUsageError(f"{value!r} is not a choice of {name!r}: {choices}")
+            out.append(
+                {"name": name, "type": otype, "value": self._resolve(otype, value, resolved)}
+            )
+        return out
+
+    def _resolve(self, otype: int, value: OptionValue, resolved: dict[str, dict[str, Any]]) -> Any:
+        if otype in (6, 9) and isinstance(value, Member | User):
+            user = value.user if isinstance(value, Member) else value
+            resolved.setdefault("users", {})[str(user.id)] = payloads.user(user)
+            if isinstance(value, Member):
+                resolved.setdefault("members", {})[str(user.id)] = payloads.member(
+                    value, with_user=False, with_permissions=True
+                )
+            return str(user.id)
+        if otype in (8, 9) and isinstance(value, Role):
+            resolved.setdefault("roles", {})[str(value.id)] = payloads.role(value)
+            return str(value.id)
+        if otype == 7 and isinstance(value, Channel):
+            data = payloads.channel(value)
+            data["permissions"] = str(value.guild.me.permissions)
+            resolved.setdefault("channels", {})[str(value.id)] = data
+            return str(value.id)
+        if otype == 11:
+            if not isinstance(value, Attachment):
+                raise SandboxUsageError("attachment options take sandbox.attachment(...)")
+            resolved.setdefault("attachments", {})[str(value.id)] = payloads.attachment(
+                value, 0, self.origin
+            )
+            return str(value.id)
+        if otype == 4:
+            return int(value)
+        if otype == 10:
+            return float(value)
+        if otype == 5:
+            return bool(value)
+        return value if otype != 3 else str(value)
+
+    async def slash(
+        self,
+        member: Member,
+        path: str,
+        options: dict[str, OptionValue] | None = None,
+        *,
+        channel: Channel | None = None,
+    ) -> InteractionResult:
+        """``member`` runs ``/path`` (``"character create"`` for subcommands) with ``options``."""
+        data = await self._command_data(member, path, options or {}, None)
+        return self._dispatch(member, 2, data, channel)
+
+    async def autocomplete(
+        self,
+        member: Member,
+        path: str,
+        options: dict[str, OptionValue],
+        *,
+        focused: str,
+        channel: Channel | None = None,
+    ) -> list[dict[str, Any]]:
+        """The choices the bot offers while ``member`` types ``options[focused]``."""
+        data = await self._command_data(member, path, options, focused)
+        res = self._dispatch(member, 4, data, channel)
+        await res.acknowledged()
+        return list(res.choices or [])
+
+    # -- components and modals ---------------------------------------------------------------
+
+    def _component(self, msg: Message, custom_id: str) -> dict[str, Any]:
+        found: list[dict[str, Any]] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("custom_id") == custom_id and "type" in node:
+                    found.append(node)
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(msg.components)
+        if not found:
+            raise SandboxUsageError(
+                f"no component {custom_id!r} on message; has {msg.custom_ids()}"
+            )
+        if found[0].get("disabled"):
+            raise SandboxUsageError(f"component {custom_id!r} is disabled")
+        return found[0]
+
+    async def click(self, member: Member, msg: Message, custom_id: str) -> InteractionResult:
+        """``member`` clicks the button ``custom_id`` on ``msg``."""
+        comp = self._component(msg, custom_id)
+        if comp.get("type") != 2:
+            raise SandboxUsageError(f"{custom_id!r} is not a button")
+        data = {"custom_id": custom_id, "component_type": 2}
+        return self._dispatch(member, 3, data, msg.channel, msg)
+
+    async def select(
+        self, member: Member, msg: Message, custom_id: str, values: list[str]
+    ) -> InteractionResult:
+        """``member`` picks ``values`` in the select ``custom_id`` on ``msg``."""
+        comp = self._component(msg, custom_id)
+        ctype = int(comp["type"])
+        if ctype not in (3, 5, 6, 7, 8):
+            raise SandboxUsageError(f"{custom_id!r} is not a select")
+        lo, hi = int(comp.get("min_values", 1)), int(comp.get("max_values", 1))
+        if not lo <= len(values) <= hi:
+            raise SandboxUsageError(f"select {custom_id!r} takes {lo}..{hi} values")
+        if ctype == 3:
+            offered = [o["value"] for o in comp.get("options") or []]
+            bad = [v for v in values if v not in offered]
+            if bad:
+                raise SandboxUsageError(f"{bad} not offered by {custom_id!r}: {offered}")
+        data = {"custom_id": custom_id, "component_type": ctype, "values": list(values)}
+        return self._dispatch(member, 3, data, msg.channel, msg)
+
+    async def submit_modal(
+        self, member: Member, opened_by: InteractionResult, values: dict[str, str]
+    ) -> InteractionResult:
+        """``member`` fills the modal ``opened_by`` showed (``{text_input_custom_id: text}``)."""
+        modal = opened_by.modal
+        if modal is None:
+            raise SandboxUsageError("that interaction did not open a modal")
+        unknown = set(values)
+
+        def fill(node: dict[str, Any]) -> dict[str, Any]:
+            t = node.get("type")
+            if t == 1:
+                return {"type": 1, "components": [fill(c) for c in node.get("components") or []]}
+            if t == 18:
+                return {"type": 18, "component": fill(node["component"])}
+            cid = node.get("custom_id")
+            unknown.discard(str(cid))
+            if t == 4:
+                text = values.get(str(cid), node.get("value") or "")
+                if node.get("required", True) and not text:
+                    raise SandboxUsageError(f"text input {cid!r} is required")
+                return {"type": 4, "custom_id": cid, "value": text}
+            return {"type": t, "custom_id": cid, "values": list(values.get(str(cid), []))}
+
+        comps = [fill(c) for c in modal.get("components") or []]
+        if unknown:
+            raise SandboxUsageError(f"modal has no inputs {sorted(unknown)}")
+        data = {"custom_id": modal["custom_id"], "components": comps}
+        origin = opened_by.interaction
+        return self._dispatch(member, 5, data, origin.channel, origin.message)
+
+    # -- polls and plain messages ------------------------------------------------------------
+
+    def _vote_event(self, member: Member, msg: Message, answer_id: int) -> dict[str, Any]:
+        return {
+            "user_id": str(member.id),
+            "channel_id": str(msg.channel.id),
+            "message_id": str(msg.id),
+            "guild_id": str(msg.guild.id),
+            "answer_id": answer_id,
+        }
+
+    async def poll_vote(self, member: Member, msg: Message, answer_id: int) -> None:
+        poll = msg.poll
+        if poll is None or poll.finalized or poll.expiry <= utcnow():
+            raise SandboxUsageError("that message has no open poll")
+        if answer_id not in [a.answer_id for a in poll.answers]:
+            raise SandboxUsageError(f"poll has no answer {answer_id}")
+        if not poll.allow_multiselect:
+            for aid, voters in poll.votes.items():
+                if member.id in voters and aid != answer_id:
+                    voters.discard(member.id)
+                    self.gateway.dispatch(
+                        "MESSAGE_POLL_VOTE_REMOVE", self._vote_event(member, msg, aid)
+                    )
+        poll.votes.setdefault(answer_id, set()).add(member.id)
+        self.gateway.dispatch("MESSAGE_POLL_VOTE_ADD", self._vote_event(member, msg, answer_id))
+
+    async def poll_unvote(self, member: Member, msg: Message, answer_id: int) -> None:
+        poll = msg.poll
+        if poll is None or member.id not in poll.votes.get(answer_id, set()):
+            raise SandboxUsageError("no such vote to remove")
+        poll.votes[answer_id].discard(member.id)
+        self.gateway.dispatch("MESSAGE_POLL_VOTE_REMOVE", self._vote_event(member, msg, answer_id))
+
+    async def say(
+        self,
+        member: Member,
+        channel: Channel,
+        content: str,
+        *,
+        files: list[Attachment] | None = None,
+    ) -> Message:
+        """``member`` posts ``content`` in ``channel`` (a MESSAGE_CREATE the bot sees)."""
+        msg = new_message(
+            channel, member.user, {"content": content}, [], author_permissions=member.permissions
+        )
+        msg.attachments = list(files or [])
+        self.store_message(msg)
+        return msg
+
+    def interactions(self) -> list[InteractionResult]:
+        return [InteractionResult(self, i) for i in self.state.interactions.values()]
+
+
+__all__ = ["InteractionResult", "Perms", "Sandbox", "SandboxUsageError"]
