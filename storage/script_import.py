@@ -1,0 +1,229 @@
+"""Writing a parsed screenplay (``storage/screenplay.Outline``) into a new episode, all or nothing.
+
+Speakers are matched to the series' canon characters (case- and accent-insensitive); a speaker
+who is not in the bible keeps their name on the line, without a character, and is reported.
+Locations are matched by name (the whole place, then its first part: "PHARE - SALLE" matches
+"Phare"), otherwise created. One commit at the end: any error leaves the server unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Character,
+    Contribution,
+    ContributionRole,
+    DialogueLine,
+    Episode,
+    Location,
+    Scene,
+    Shot,
+    ShotCharacter,
+)
+from storage.screenplay import Outline, display_name
+from storage.script import active_series, create_episode, find_characters, key_of, loose_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportReport:
+    episode: Episode
+    scenes: int = 0
+    shots: int = 0
+    lines: int = 0
+    new_locations: list[str] = field(default_factory=list)
+    unknown_speakers: list[str] = field(default_factory=list)
+
+
+async def import_outline(
+    session: AsyncSession,
+    guild_id: int,
+    outline: Outline,
+    *,
+    created_by: int,
+    created_by_name: str = "",
+    number: int | None = None,
+    title: str | None = None,
+) -> ImportReport:
+    """A new episode holding the outline's scenes, shots and lines; nothing on any error."""
+    try:
+        report = await _write(
+            session, guild_id, outline, created_by, created_by_name, number, title
+        )
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    log.info(
+        "imported screenplay guild=%s episode=%s scenes=%s shots=%s",
+        guild_id,
+        report.episode.id,
+        report.scenes,
+        report.shots,
+    )
+    return report
+
+
+async def _write(
+    session: AsyncSession,
+    guild_id: int,
+    outline: Outline,
+    created_by: int,
+    created_by_name: str,
+    number: int | None,
+    title: str | None,
+) -> ImportReport:
+    series = await active_series(session, guild_id)
+    assert series.id is not None
+    episode = await create_episode(
+        session,
+        guild_id,
+        title=(title or outline.title or "Untitled").strip(),
+        number=number,
+        created_by=created_by,
+        series_id=series.id,
+        commit=False,
+    )
+    assert episode.id is not None
+    report = ImportReport(episode=episode)
+    speakers, unknown = await find_characters(session, guild_id, series.id, outline.speakers)
+    report.unknown_speakers = unknown
+    cast = (
+        await session.exec(
+            select(Character).where(
+                Character.guild_id == guild_id,
+                Character.series_id == series.id,
+                col(Character.retired).is_(False),
+            )
+        )
+    ).all()
+    # A canon name written in an action paragraph puts the character in the shot.
+    in_action = [
+        (re.compile(rf"(?<!\w){re.escape(c.name)}(?!\w)", re.I), c) for c in cast if c.name.strip()
+    ]
+    locations = _Locations(session, guild_id, series.id, created_by)
+    await locations.load()
+
+    for scene_position, oscene in enumerate(outline.scenes, 1):
+        location = await locations.find_or_create(oscene.location)
+        scene = Scene(
+            guild_id=guild_id,
+            episode_id=episode.id,
+            position=scene_position,
+            heading=oscene.heading,
+            location_id=location.id if location else None,
+            synopsis=oscene.synopsis,
+            created_by=created_by,
+        )
+        session.add(scene)
+        await session.flush()
+        assert scene.id is not None
+        shots = [
+            Shot(
+                guild_id=guild_id,
+                episode_id=episode.id,
+                scene_id=scene.id,
+                position=position,
+                action=oshot.action,
+                duration_s=oshot.duration_s,
+                location_id=scene.location_id,
+                created_by=created_by,
+            )
+            for position, oshot in enumerate(oscene.shots, 1)
+        ]
+        session.add_all(shots)
+        await session.flush()
+        for shot, oshot in zip(shots, oscene.shots, strict=True):
+            assert shot.id is not None
+            present: dict[int, None] = {}
+            for line_position, line in enumerate(oshot.lines, 1):
+                character = speakers.get(line.speaker)
+                if character is not None and character.id is not None:
+                    present[character.id] = None
+                session.add(
+                    DialogueLine(
+                        guild_id=guild_id,
+                        shot_id=shot.id,
+                        position=line_position,
+                        character_id=character.id if character else None,
+                        speaker=character.name if character else display_name(line.speaker)[:80],
+                        text=line.text,
+                        language=line.language,
+                    )
+                )
+                report.lines += 1
+            for pattern, character in in_action:
+                if character.id is not None and pattern.search(oshot.action):
+                    present[character.id] = None
+            for character_id in present:
+                session.add(
+                    ShotCharacter(shot_id=shot.id, character_id=character_id, guild_id=guild_id)
+                )
+            session.add(
+                Contribution(
+                    guild_id=guild_id,
+                    episode_id=episode.id,
+                    shot_id=shot.id,
+                    member_id=created_by,
+                    member_name=created_by_name[:100],
+                    role=ContributionRole.WRITER,
+                )
+            )
+        report.scenes += 1
+        report.shots += len(shots)
+    report.new_locations = [loc.name for loc in locations.created]
+    await session.flush()
+    return report
+
+
+class _Locations:
+    """The series' locations by key, creating the missing ones as the import meets them."""
+
+    def __init__(self, session: AsyncSession, guild_id: int, series_id: int, created_by: int):
+        self.session = session
+        self.guild_id = guild_id
+        self.series_id = series_id
+        self.created_by = created_by
+        self.by_key: dict[str, Location] = {}
+        self.created: list[Location] = []
+
+    async def load(self) -> None:
+        rows = await self.session.exec(
+            select(Location).where(
+                Location.guild_id == self.guild_id, Location.series_id == self.series_id
+            )
+        )
+        for location in rows.all():
+            self.by_key.setdefault(key_of(location.name), location)
+            self.by_key.setdefault(loose_key(location.name), location)
+
+    async def find_or_create(self, place: str) -> Location | None:
+        if not place.strip():
+            return None
+        first = place.split(" - ")[0]
+        for candidate in (place, first):
+            found = self.by_key.get(key_of(candidate)) or self.by_key.get(loose_key(candidate))
+            if found is not None:
+                return found
+        name = display_name(place)[:80].strip()
+        location = Location(
+            guild_id=self.guild_id,
+            series_id=self.series_id,
+            name=name,
+            name_key=key_of(name),
+            description="",
+            created_by=self.created_by,
+        )
+        self.session.add(location)
+        await self.session.flush()
+        self.created.append(location)
+        self.by_key[key_of(place)] = location
+        self.by_key[loose_key(place)] = location
+        return location
