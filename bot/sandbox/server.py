@@ -14,7 +14,7 @@ import mimetypes
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import BodyPartReader, web
 
@@ -151,7 +151,7 @@ class SandboxServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> SandboxServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

@@ -65,7 +65,7 @@ async def test_global_command_and_user_messages(world: World) -> None:
         await sb.say(world.bob, world.dailies, "hello bot")
         await sb.wait_for_message(world.dailies, lambda m: m.content == "hello bot")
         for _ in range(100):
-            if ("message", "hello bot") in bot.events_seen:  # type: ignore[attr-defined]
+            if ("message", "hello bot") in bot.events_seen:
                 break
             await __import__("asyncio").sleep(0.01)
-        assert ("message", "hello bot") in bot.events_seen  # type: ignore[attr-defined]
+        assert ("message", "hello bot") in bot.events_seen

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import io
 import re
 from typing import Any
 
@@ -55,16 +57,21 @@ class ShotSelect(discord.ui.View):
         await interaction.response.edit_message(content=f"Shot {select.values[0]} selected")
 
 
-def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> commands.Bot:
+class TestBot(commands.Bot):
+    """A Bot that remembers what it saw, for assertions."""
+
+    events_seen: list[tuple[str, Any]]
+
+
+def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
     """The test bot; ``ack_delay`` makes /slow acknowledge late on purpose."""
     intents = discord.Intents.default()
     intents.members = True
-    bot = commands.Bot(
-        command_prefix="!", intents=intents, guild_ready_timeout=0.1, help_command=None
-    )
+    intents.message_content = True
+    bot = TestBot(command_prefix="!", intents=intents, guild_ready_timeout=0.1, help_command=None)
     guild = discord.Object(guild_id)
-    bot.events_seen: list[tuple[str, Any]] = []  # type: ignore[attr-defined]
-    seen: list[tuple[str, Any]] = bot.events_seen  # type: ignore[attr-defined]
+    seen: list[tuple[str, Any]] = []
+    bot.events_seen = seen
 
     async def setup_hook() -> None:
         bot.add_dynamic_items(TakeButton)
@@ -76,6 +83,13 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> commands.Bot:
     @bot.tree.command(name="ping", description="Health check", guild=guild)
     async def ping(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_message(f"pong {interaction.locale.value}")
+
+    @bot.tree.command(name="limit", description="Upload limit", guild=guild)
+    async def limit(interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild is not None
+        await interaction.response.send_message(
+            f"{interaction.filesize_limit} {interaction.guild.filesize_limit}"
+        )
 
     @bot.tree.command(name="secret", description="Ephemeral", guild=guild)
     async def secret(interaction: discord.Interaction[Any]) -> None:
@@ -96,7 +110,7 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> commands.Bot:
         await asyncio.sleep(0.05)
         await interaction.followup.send(
             f"{name} ({age}) has a {len(data)}-byte {image.content_type} reference",
-            file=discord.File(__import__("io").BytesIO(data), filename=f"ref-{image.filename}"),
+            file=discord.File(io.BytesIO(data), filename=f"ref-{image.filename}"),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -142,17 +156,131 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> commands.Bot:
     @bot.tree.command(name="twice", description="Acknowledges twice", guild=guild)
     async def twice(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_message("once")
+        # discord.py refuses a second response locally; a second process (or a view and a
+        # DynamicItem both matching one custom id) would send it anyway: do that by hand.
+        route = discord.http.Route(
+            "POST",
+            "/interactions/{interaction_id}/{token}/callback",
+            interaction_id=interaction.id,
+            token=interaction.token,
+        )
         try:
-            await interaction.followup._adapter.create_interaction_response(  # type: ignore[attr-defined]
-                interaction.id,
-                interaction.token,
-                session=interaction._session,
-                proxy=None,
-                proxy_auth=None,
-                params=discord.http.handle_message_parameters(content="twice"),
-            )
+            await bot.http.request(route, json={"type": 4, "data": {"content": "twice"}})
         except discord.HTTPException as exc:
             seen.append(("twice_error", exc.code))
+
+    @bot.tree.command(name="poll", description="Vote on takes", guild=guild)
+    async def poll(interaction: discord.Interaction[Any]) -> None:
+        vote = discord.Poll(question="Which take?", duration=datetime.timedelta(hours=1))
+        vote.add_answer(text="Take A").add_answer(text="Take B")
+        await interaction.response.send_message(poll=vote)
+
+    @bot.tree.command(name="endpoll", description="End the last poll", guild=guild)
+    async def endpoll(interaction: discord.Interaction[Any]) -> None:
+        assert interaction.channel is not None
+        async for message in interaction.channel.history(limit=20):  # type: ignore[union-attr]
+            if message.poll is not None and not message.poll.is_finalized():
+                ended = await message.end_poll()
+                counts = {a.text: a.vote_count for a in ended.poll.answers}  # type: ignore[union-attr]
+                await interaction.response.send_message(f"Poll closed: {counts}")
+                return
+        await interaction.response.send_message("no open poll")
+
+    @bot.tree.command(name="thread", description="Discuss a shot", guild=guild)
+    async def thread(interaction: discord.Interaction[Any], shot: str) -> None:
+        await interaction.response.defer(ephemeral=True)
+        channel = interaction.channel
+        assert isinstance(channel, discord.TextChannel)
+        starter = await channel.send(f"Dailies for shot {shot}")
+        room = await starter.create_thread(name=f"Shot {shot}")
+        await room.send("Post your notes here")
+        await interaction.followup.send(f"Opened {room.mention}", ephemeral=True)
+
+    @bot.tree.command(name="forumpost", description="Post in the forum", guild=guild)
+    async def forumpost(interaction: discord.Interaction[Any], title: str) -> None:
+        assert interaction.guild is not None
+        forum = discord.utils.get(interaction.guild.forums, name="dailies-forum")
+        assert forum is not None
+        posted = await forum.create_thread(
+            name=title,
+            content="First cut",
+            file=discord.File(io.BytesIO(b"cut-bytes"), filename="cut.mp4"),
+        )
+        await interaction.response.send_message(
+            f"Posted {posted.thread.id} {posted.message.id}", ephemeral=True
+        )
+
+    @bot.tree.command(name="premiere", description="Schedule a premiere", guild=guild)
+    async def premiere(interaction: discord.Interaction[Any], hours: int) -> None:
+        assert interaction.guild is not None
+        start = discord.utils.utcnow() + datetime.timedelta(hours=hours)
+        try:
+            event = await interaction.guild.create_scheduled_event(
+                name="Episode 1 premiere",
+                start_time=start,
+                end_time=start + datetime.timedelta(hours=1),
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location="#premieres",
+                description="Popcorn ready",
+            )
+        except discord.HTTPException as exc:
+            await interaction.response.send_message(f"error {exc.code}", ephemeral=True)
+            return
+        await interaction.response.send_message(f"Premiere {event.id} at {event.start_time}")
+
+    @bot.tree.command(name="upload", description="Post a file of a given size", guild=guild)
+    async def upload(interaction: discord.Interaction[Any], size: int) -> None:
+        await interaction.response.defer()
+        try:
+            await interaction.followup.send(
+                "your render", file=discord.File(io.BytesIO(b"x" * size), filename="render.mp4")
+            )
+        except discord.HTTPException as exc:
+            await interaction.followup.send(f"upload refused: {exc.status} {exc.code}")
+
+    @bot.tree.command(name="long", description="Too much text", guild=guild)
+    async def long(interaction: discord.Interaction[Any]) -> None:
+        try:
+            await interaction.response.send_message("x" * 2001)
+        except discord.HTTPException as exc:
+            await interaction.response.send_message(f"refused: {exc.status} {exc.code}")
+
+    @bot.tree.command(name="layout", description="Components V2", guild=guild)
+    async def layout(interaction: discord.Interaction[Any], items: int) -> None:
+        view = discord.ui.LayoutView()
+        container = discord.ui.Container[Any]()
+        for n in range(items):
+            container.add_item(discord.ui.TextDisplay[Any](f"Take {n}"))
+        view.add_item(container)
+        try:
+            await interaction.response.send_message(view=view)
+        except discord.HTTPException as exc:
+            await interaction.response.send_message(f"refused: {exc.status} {exc.code}")
+
+    @bot.tree.command(name="edit", description="Post then revise", guild=guild)
+    async def edit(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message(
+            "draft", file=discord.File(io.BytesIO(b"draft-bytes"), filename="draft.txt")
+        )
+        message = await interaction.original_response()
+        await message.edit(content="final", attachments=[])
+
+    @bot.event
+    async def on_raw_poll_vote_add(payload: discord.RawPollVoteActionEvent) -> None:
+        seen.append(("vote_add", payload.answer_id))
+
+    @bot.event
+    async def on_raw_poll_vote_remove(payload: discord.RawPollVoteActionEvent) -> None:
+        seen.append(("vote_remove", payload.answer_id))
+
+    @bot.event
+    async def on_thread_create(thread: discord.Thread) -> None:
+        seen.append(("thread", thread.name))
+
+    @bot.event
+    async def on_scheduled_event_create(event: discord.ScheduledEvent) -> None:
+        seen.append(("event", event.name))
 
     @bot.tree.command(name="global-ping", description="A global command")
     async def global_ping(interaction: discord.Interaction[Any]) -> None:

@@ -1,0 +1,128 @@
+"""Components, modals, autocomplete, threads, forums, polls and events with the real client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from bot.sandbox import running
+from tests.sandbox.conftest import World
+from tests.sandbox.testbot import build_bot
+
+
+async def until(check: Callable[[], Any], timeout: float = 3.0) -> None:  # noqa: ASYNC109
+    """Wait for the bot's side of an event (it runs in the same loop)."""
+    for _ in range(int(timeout / 0.01)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met")
+
+
+async def test_autocomplete_offers_matching_shots(world: World) -> None:
+    async with running(world.sandbox, build_bot(world.guild.id)):
+        choices = await world.sandbox.autocomplete(
+            world.alice, "shot", {"shot": "1."}, focused="shot"
+        )
+    assert choices == [{"name": "Shot 1.1", "value": "1.1"}, {"name": "Shot 1.2", "value": "1.2"}]
+
+
+async def test_select_updates_the_message(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        msg = await (
+            await sb.slash(world.alice, "shot", {"shot": "1.1"}, channel=world.dailies)
+        ).reply()
+        res = await sb.select(world.bob, msg, "shot-select", ["2"])
+        await res.acknowledged()
+    assert res.ack_type == 7
+    assert msg.content == "Shot 2 selected" and msg.edited
+
+
+async def test_modal_round_trip_without_pings(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        opened = await (await sb.slash(world.alice, "note", channel=world.dailies)).acknowledged()
+        assert opened.ack_type == 9 and opened.modal is not None
+        assert opened.modal["title"] == "Director's note"
+        res = await sb.submit_modal(world.alice, opened, {"note": "More fog @everyone"})
+        msg = await res.reply()
+    assert msg.content == "Note saved: More fog @everyone"
+    assert not msg.mention_everyone
+
+
+async def test_dynamic_button_survives_a_bot_restart(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        takes = await (await sb.slash(world.alice, "takes", channel=world.dailies)).reply()
+        first = await (await sb.click(world.bob, takes, "take:7:pick")).reply()
+        assert first.content == "bob picked take 7" and first.ephemeral
+    assert sb.gateway.identify_count == 1
+    # A new process: same Discord, the old message and its buttons are still there.
+    async with running(sb, build_bot(world.guild.id)):
+        assert world.dailies.messages[0] is takes
+        res = await sb.click(world.bob, takes, "take:8:pick")
+        assert (await res.reply()).content == "bob picked take 8"
+    assert sb.gateway.identify_count == 2
+
+
+async def test_thread_from_a_message(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        res = await sb.slash(world.alice, "thread", {"shot": "1.1"}, channel=world.dailies)
+        reply = await res.reply()
+        await until(lambda: ("thread", "Shot 1.1") in bot.events_seen)
+    starter = world.dailies.messages[0]
+    assert starter.thread is not None and starter.thread.id == starter.id
+    assert [m.content for m in starter.thread.messages] == ["Post your notes here"]
+    assert reply.ephemeral and reply.content == f"Opened <#{starter.thread.id}>"
+    assert world.dailies.threads == [starter.thread]
+
+
+async def test_forum_post_with_file(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        await (await sb.slash(world.alice, "forumpost", {"title": "Episode 1 cut"})).reply()
+    [post] = world.forum.threads
+    assert post.name == "Episode 1 cut"
+    [starter] = post.messages
+    assert starter.id == post.id and starter.content == "First cut"
+    assert starter.attachments[0].data == b"cut-bytes"
+    assert starter.attachments[0].content_type == "video/mp4"
+
+
+async def test_poll_votes_reach_the_bot_and_the_poll_closes(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        msg = await (await sb.slash(world.alice, "poll", channel=world.dailies)).reply()
+        assert msg.poll is not None and [a.text for a in msg.poll.answers] == ["Take A", "Take B"]
+        await sb.poll_vote(world.alice, msg, 1)
+        await sb.poll_vote(world.bob, msg, 1)
+        await sb.poll_vote(world.bob, msg, 2)  # single choice: bob moves his vote
+        seen = bot.events_seen
+        await until(lambda: ("vote_add", 2) in seen and ("vote_remove", 1) in seen)
+        closed = await (await sb.slash(world.alice, "endpoll", channel=world.dailies)).reply()
+    assert closed.content == "Poll closed: {'Take A': 1, 'Take B': 1}"
+    assert msg.poll.finalized
+
+
+async def test_scheduled_premiere(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        msg = await (await sb.slash(world.alice, "premiere", {"hours": 2})).reply()
+        await until(lambda: ("event", "Episode 1 premiere") in bot.events_seen)
+        past = await (await sb.slash(world.alice, "premiere", {"hours": -2})).reply()
+    [event] = world.guild.scheduled_events.values()
+    assert msg.content.startswith(f"Premiere {event.id} at ")
+    assert event.data["entity_metadata"] == {"location": "#premieres"}
+    assert past.content == "error 50035"  # Discord refuses a start in the past
+
+
+async def test_edit_drops_the_attachment(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        res = await sb.slash(world.alice, "edit", channel=world.dailies)
+        msg = await res.reply()
+        await sb.wait_for_message(world.dailies, lambda m: m.content == "final")
+    assert msg.edited and msg.attachments == []

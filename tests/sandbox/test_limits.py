@@ -1,0 +1,127 @@
+"""What Discord refuses, the sandbox refuses the same way, and the bot sees the same error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.sandbox import Sandbox, running
+from tests.sandbox.conftest import World
+from tests.sandbox.test_interactions import until
+from tests.sandbox.testbot import build_bot
+
+MIB = 1024 * 1024
+
+
+async def rest(
+    sb: Sandbox, method: str, path: str, body: Any = None, *, token: str | None = None
+) -> tuple[int, str, Any]:
+    """A raw REST call as a bot would make it: (status, content type, JSON body)."""
+    headers = {"Authorization": f"Bot {token or sb.token}"}
+    url = sb.api_base + path
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, json=body, headers=headers) as r,
+    ):
+        return r.status, r.headers["Content-Type"], json.loads(await r.read() or b"null")
+
+
+async def test_late_acknowledgement_is_unknown_interaction(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id, ack_delay=3.2)) as bot:
+        res = await sb.slash(world.alice, "slow", channel=world.dailies)
+        with pytest.raises(AssertionError, match="not acknowledged within 3 s"):
+            await res.acknowledged()
+        await until(lambda: ("slow_error", 10062) in bot.events_seen, 2.0)
+    assert res.ack_type is None and world.dailies.messages == []
+    assert res.errors[0]["code"] == 10062
+
+
+async def test_double_acknowledgement_is_refused(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        res = await sb.slash(world.alice, "twice", channel=world.dailies)
+        await until(lambda: ("twice_error", 40060) in bot.events_seen)
+    assert [m.content for m in world.dailies.messages] == ["once"]
+    assert res.errors[0]["code"] == 40060
+
+
+async def test_content_over_2000_chars(world: World) -> None:
+    async with running(world.sandbox, build_bot(world.guild.id)):
+        res = await world.sandbox.slash(world.alice, "long", channel=world.dailies)
+        assert (await res.reply()).content == "refused: 400 50035"
+
+
+@pytest.mark.parametrize(
+    ("tier", "size", "accepted"), [(0, 10 * MIB + 1, False), (2, 10 * MIB + 1, True)]
+)
+async def test_upload_limit_follows_boost_tier(tier: int, size: int, accepted: bool) -> None:
+    async with Sandbox() as sb:
+        guild = sb.create_guild("Boosted", premium_tier=tier)
+        alice = guild.add_member("alice")
+        async with running(sb, build_bot(guild.id)):
+            limit = await (await sb.slash(alice, "limit")).reply()
+            reply = await (await sb.slash(alice, "upload", {"size": size})).reply()
+    expected = guild.upload_limit
+    assert limit.content == f"{expected} {expected}"
+    if accepted:
+        assert reply.content == "your render" and reply.attachments[0].size == size
+    else:
+        assert reply.content == "upload refused: 413 40005"
+
+
+async def test_mentions_record_who_would_be_pinged(world: World) -> None:
+    sb = world.sandbox
+    text = f"@everyone {world.bob.mention} {world.showrunner.mention} look"
+    async with running(sb, build_bot(world.guild.id)):
+        safe = await (await sb.slash(world.alice, "say", {"text": text})).reply()
+        loud = await (await sb.slash(world.alice, "say", {"text": text, "safe": False})).reply()
+    assert safe.content == loud.content == text
+    assert (safe.mention_everyone, safe.mentions, safe.mention_roles) == (False, [], [])
+    assert loud.mention_everyone and loud.mentions == [world.bob.id]
+    assert loud.mention_roles == [world.showrunner.id]
+
+
+async def test_components_v2_limits(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        ok = await (await sb.slash(world.alice, "layout", {"items": 3})).reply()
+    assert ok.flags & (1 << 15) and ok.content == ""
+    assert [c["content"] for c in ok.components[0]["components"]] == ["Take 0", "Take 1", "Take 2"]
+    # discord.py stops at 40 itself; a hand-built payload must be refused by "Discord".
+    texts = [{"type": 10, "content": f"Take {n}"} for n in range(40)]
+    too_many = {"flags": 1 << 15, "components": [{"type": 17, "components": texts}]}
+    status, _, body = await rest(sb, "POST", f"/channels/{world.dailies.id}/messages", too_many)
+    assert (status, body["code"]) == (400, 50035)  # 1 container + 40 texts = 41
+    fits = {"flags": 1 << 15, "components": [{"type": 17, "components": texts[:39]}]}
+    assert (await rest(sb, "POST", f"/channels/{world.dailies.id}/messages", fits))[0] == 200
+
+
+async def test_raw_rest_limits_and_error_shapes(world: World) -> None:
+    sb = world.sandbox
+    chan = f"/channels/{world.dailies.id}/messages"
+    button = {"type": 2, "style": 1, "label": "x", "custom_id": "b"}
+    row = {"type": 1, "components": [button]}
+    status, ctype, body = await rest(sb, "POST", chan, {"content": "hi", "components": [row] * 6})
+    assert (status, ctype, body["code"]) == (400, "application/json", 50035)
+    assert "components" in body["errors"]
+    wide = {"type": 1, "components": [{**button, "custom_id": f"b{n}"} for n in range(6)]}
+    assert (await rest(sb, "POST", chan, {"components": [wide]}))[2]["code"] == 50035
+    v2 = {"content": "no", "flags": 1 << 15, "components": [{"type": 10, "content": "x"}]}
+    assert (await rest(sb, "POST", chan, v2))[2]["code"] == 50035
+    answers = [{"poll_media": {"text": f"T{n}"}} for n in range(11)]
+    poll = {"question": {"text": "?"}, "answers": answers, "duration": 24}
+    assert (await rest(sb, "POST", chan, {"poll": poll}))[2]["errors"]["poll"]["answers"]
+    poll = {**poll, "answers": answers[:2], "duration": 769}
+    assert (await rest(sb, "POST", chan, {"poll": poll}))[2]["errors"]["poll"]["duration"]
+    assert (await rest(sb, "POST", chan, {}))[2]["code"] == 50006
+    forum = f"/channels/{world.forum.id}/messages"
+    assert (await rest(sb, "POST", forum, {"content": "x"}))[2]["code"] == 50008
+    assert (await rest(sb, "GET", "/nowhere"))[:2] == (404, "application/json")
+    assert (await rest(sb, "GET", "/users/@me", token="wrong"))[0] == 401
+    status, _, mine = await rest(sb, "GET", "/users/@me")
+    assert status == 200 and mine["id"] == str(sb.bot_user.id)
+    assert world.dailies.messages == []
