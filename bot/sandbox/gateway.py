@@ -22,6 +22,32 @@ from bot.sandbox.state import SandboxState
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_MS = 41250
+GUILDS = 1 << 0
+GUILD_MEMBERS = 1 << 1
+GUILD_MESSAGES = 1 << 9
+MESSAGE_CONTENT = 1 << 15
+GUILD_SCHEDULED_EVENTS = 1 << 16
+GUILD_MESSAGE_POLLS = 1 << 24
+# The intent a session needs to receive an event; events not listed always go out.
+EVENT_INTENTS = {
+    "GUILD_CREATE": GUILDS,
+    "CHANNEL_CREATE": GUILDS,
+    "CHANNEL_UPDATE": GUILDS,
+    "THREAD_CREATE": GUILDS,
+    "THREAD_UPDATE": GUILDS,
+    "GUILD_ROLE_CREATE": GUILDS,
+    "GUILD_MEMBER_ADD": GUILD_MEMBERS,
+    "MESSAGE_CREATE": GUILD_MESSAGES,
+    "MESSAGE_UPDATE": GUILD_MESSAGES,
+    "MESSAGE_DELETE": GUILD_MESSAGES,
+    "GUILD_SCHEDULED_EVENT_CREATE": GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_UPDATE": GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_DELETE": GUILD_SCHEDULED_EVENTS,
+    "MESSAGE_POLL_VOTE_ADD": GUILD_MESSAGE_POLLS,
+    "MESSAGE_POLL_VOTE_REMOVE": GUILD_MESSAGE_POLLS,
+}
+# What Discord blanks in other people's messages for a bot without the MESSAGE_CONTENT intent.
+CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_DECODE_ERROR = 4002
 
@@ -67,9 +93,21 @@ class Gateway:
         self.connected = asyncio.Event()  # set while at least one client has had READY
         self.identify_count = 0
 
-    def dispatch(self, event: str, data: Any) -> None:
+    def dispatch(self, event: str, data: Any, *, content_exempt: bool = True) -> None:
+        """Send ``event`` to every identified session whose intents ask for it.
+
+        ``content_exempt=False`` marks a message another user wrote without mentioning the bot:
+        sessions lacking MESSAGE_CONTENT get it with content, embeds, files and components blanked.
+        """
+        needed = EVENT_INTENTS.get(event, 0)
         for session in self.sessions:
-            if session.identified:
+            if not session.identified or (needed and not session.intents & needed):
+                continue
+            if not content_exempt and not session.intents & MESSAGE_CONTENT:
+                redacted = {**data, **CONTENT_FIELDS}
+                redacted.pop("poll", None)
+                session.dispatch(event, redacted)
+            else:
                 session.dispatch(event, data)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -147,7 +185,11 @@ class Gateway:
             },
         )
         for g in guilds:
-            session.dispatch("GUILD_CREATE", payloads.guild_create(g))
+            data = payloads.guild_create(g)
+            if not session.intents & GUILD_MEMBERS:
+                # Without the members intent Discord lists only the bot itself.
+                data["members"] = [payloads.member(g.me)]
+            session.dispatch("GUILD_CREATE", data)
         self.connected.set()
 
     def _chunk(self, session: Session, d: dict[str, Any]) -> None:

@@ -246,13 +246,24 @@ class SandboxServer:
         msg.channel.messages.append(msg)
         if msg.channel.is_thread and msg.channel.archived:
             msg.channel.archived = False
-        self.gateway.dispatch("MESSAGE_CREATE", payloads.message(msg, self.origin, gateway=True))
+        self.gateway.dispatch(
+            "MESSAGE_CREATE",
+            payloads.message(msg, self.origin, gateway=True),
+            content_exempt=self._content_exempt(msg),
+        )
         self._wake_waiters(msg)
+
+    def _content_exempt(self, msg: Message) -> bool:
+        """Bots see content of their own messages and of those that mention them."""
+        bot = self.state.bot_user
+        return msg.author is bot or bot.id in msg.mentions
 
     def message_updated(self, msg: Message) -> None:
         if not msg.ephemeral:
             self.gateway.dispatch(
-                "MESSAGE_UPDATE", payloads.message(msg, self.origin, gateway=True)
+                "MESSAGE_UPDATE",
+                payloads.message(msg, self.origin, gateway=True),
+                content_exempt=self._content_exempt(msg),
             )
         self._wake_waiters(msg)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import discord
+
 from bot.sandbox import running
 from tests.sandbox.conftest import World
 from tests.sandbox.testbot import build_bot
@@ -69,3 +73,26 @@ async def test_global_command_and_user_messages(world: World) -> None:
                 break
             await __import__("asyncio").sleep(0.01)
         assert ("message", "hello bot") in bot.events_seen
+
+
+async def test_intents_decide_what_the_bot_hears(world: World) -> None:
+    """Without MESSAGE_CONTENT, members' messages arrive blank unless they mention the bot."""
+    sb = world.sandbox
+    heard: list[str] = []
+    intents = discord.Intents.default()  # no members, no message content
+    client = discord.Client(intents=intents, guild_ready_timeout=0.1)
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        heard.append(message.content)
+
+    async with running(sb, client):
+        guild = client.get_guild(world.guild.id)
+        assert guild is not None and [m.id for m in guild.members] == [sb.bot_user.id]
+        await sb.say(world.bob, world.dailies, "secret plans")
+        await sb.say(world.bob, world.dailies, f"{sb.bot_user.mention} hello")
+        for _ in range(100):
+            if len(heard) == 2:
+                break
+            await asyncio.sleep(0.01)
+    assert heard == ["", f"<@{sb.bot_user.id}> hello"]
