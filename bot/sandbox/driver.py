@@ -97,6 +97,8 @@ class InteractionResult:
     async def acknowledged(self, timeout: float | None = None) -> InteractionResult:  # noqa: ASYNC109
         """Wait for the callback; AssertionError if it did not arrive within Discord's 3 s."""
         i = self.interaction
+        if i.acked.is_set():
+            return self
         if timeout is None:
             timeout = max(0.0, i.dispatched_at + INTERACTION_ACK_DEADLINE + 0.25 - time.monotonic())
         try:
