@@ -1,0 +1,37 @@
+"""ffmpeg, PyAV and Pillow: probing, the house format, thumbnails, cards and join helpers."""
+
+from pipeline.media.ffmpeg import FfmpegError, ffmpeg_exe, run_ffmpeg, set_concurrency
+from pipeline.media.house import AUDIO_RATE, HouseFormat, extract_thumbnail, normalise
+from pipeline.media.probe import (
+    AudioStream,
+    Interval,
+    Loudness,
+    MediaInfo,
+    VideoStream,
+    aprobe,
+    detect_black,
+    detect_freeze,
+    measure_loudness,
+    probe,
+)
+
+__all__ = [
+    "AUDIO_RATE",
+    "AudioStream",
+    "FfmpegError",
+    "HouseFormat",
+    "Interval",
+    "Loudness",
+    "MediaInfo",
+    "VideoStream",
+    "aprobe",
+    "detect_black",
+    "detect_freeze",
+    "extract_thumbnail",
+    "ffmpeg_exe",
+    "measure_loudness",
+    "normalise",
+    "probe",
+    "run_ffmpeg",
+    "set_concurrency",
+]
