@@ -79,6 +79,8 @@ register_strings(
         "upload.corrupt": "`{filename}` looks damaged; I could not read it.",
         "upload.too_long": "`{filename}` is too long.",
         "upload.refused": "I could not accept `{filename}`.",
+        "upload.no_store": "Images cannot be saved right now: the media store is not set up. "
+        "Ask the bot's host to run `dailies doctor`.",
     },
     fr={
         "error.generic": "Cela n'a pas fonctionné. Merci de réessayer.",
@@ -110,6 +112,8 @@ register_strings(
         "upload.corrupt": "`{filename}` semble abîmé ; je n'ai pas pu le lire.",
         "upload.too_long": "`{filename}` est trop long.",
         "upload.refused": "Je n'ai pas pu accepter `{filename}`.",
+        "upload.no_store": "Impossible d'enregistrer des images : le stockage des médias n'est "
+        "pas configuré. Demandez à l'hébergeur du bot de lancer `dailies doctor`.",
     },
 )
 

@@ -8,6 +8,7 @@ the bot, invariant 7).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -131,12 +132,14 @@ async def edit_character(
     *,
     may_edit_locked: bool,
     name: str | None = None,
+    also_changed: Sequence[str] = (),
     **canon: str | None,
 ) -> tuple[Character, list[str]]:
     """Change canon; a new version is recorded when anything changed.
 
     A locked character is changed only when ``may_edit_locked`` (the caller checked the
-    showrunner role); otherwise NotAllowed("character.locked").
+    showrunner role); otherwise NotAllowed("character.locked"). ``also_changed`` names changes
+    the caller made in the same session (new reference images), so they share one version.
     """
     character = await get_character(session, guild_id, character_id)
     if character.locked and not may_edit_locked:
@@ -150,6 +153,7 @@ async def edit_character(
             raise AlreadyExists("character.exists", name=new_name)
         changes.update(name=new_name, name_key=name_key(new_name))
     changed = [field for field in apply_changes(character, changes) if field != "name_key"]
+    changed.extend(also_changed)
     if changed:
         await _bump(session, character, changed, changed_by)
     return character, changed

@@ -18,6 +18,9 @@ from sqlmodel import SQLModel
 
 from storage.db import Database
 
+# Discord fixtures (studio, bare_studio): a sandbox server and a running DailiesBot.
+pytest_plugins = ["tests.helpers"]
+
 PG_ADMIN_URL = os.environ.get(
     "DAILIES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -1,0 +1,272 @@
+"""Test helpers: a sandbox Discord with a configured server, its members, and a running DailiesBot.
+
+Loaded for every test through ``pytest_plugins`` in tests/conftest.py, so the fixtures below are
+available everywhere. See docs/commands.md ("Testing a command") for a walk-through.
+
+- ``studio`` (fixture): a started ``Studio`` — the sandbox, the server "Nightshift" with
+  #dailies and #premieres, the roles Showrunner and Crew configured in /setup, five members
+  (``showrunner``, ``crew``, ``member`` with no role, ``admin`` with Manage Server and no role,
+  ``francophone``: crew with a French Discord client), a real ``DailiesBot`` on a fresh SQLite
+  file and a local media folder, and an active series "Nuit Blanche".
+- ``bare_studio`` (fixture): the same world, bot running, but no /setup and no series.
+- ``await studio.restart()``: close the bot and start a new one on the same database, media and
+  sandbox (a deploy, a crash).
+- ``studio.add_guild(name)``: a second server (``Server``) sharing the same bot and database.
+- ``png(width, height)``, ``bomb_png()``: image bytes for upload tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from PIL import Image
+from pydantic import SecretStr
+
+from bot.client import DailiesBot
+from bot.config import DiscordSection, Settings
+from bot.sandbox import Channel, Guild, InteractionResult, Member, Message, Role, Sandbox, running
+from storage import bible
+from storage.db import Database
+from storage.guilds import update_settings
+from storage.media import LocalMediaStore
+
+SERIES_NAME = "Nuit Blanche"
+
+
+def png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    """A small valid PNG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def bomb_png(megapixels: int = 100) -> bytes:
+    """A tiny file that claims ``megapixels`` (a decompression bomb): 1-bit, all black."""
+    side = int((megapixels * 1_000_000) ** 0.5) + 1
+    buffer = io.BytesIO()
+    Image.new("1", (side, side)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Server:
+    """One Discord server in the sandbox, with its roles and members."""
+
+    guild: Guild
+    dailies: Channel
+    premieres: Channel
+    showrunner_role: Role
+    crew_role: Role
+    showrunner: Member
+    crew: Member
+    member: Member
+    admin: Member
+    francophone: Member
+
+    @property
+    def id(self) -> int:
+        return int(self.guild.id)
+
+
+def build_server(sandbox: Sandbox, name: str, *, locale: str = "en-US") -> Server:
+    guild = sandbox.create_guild(name, locale=locale)
+    showrunner_role = guild.add_role("Showrunner")
+    crew_role = guild.add_role("Crew")
+    return Server(
+        guild=guild,
+        dailies=guild.add_channel("dailies"),
+        premieres=guild.add_channel("premieres"),
+        showrunner_role=showrunner_role,
+        crew_role=crew_role,
+        showrunner=guild.add_member("sasha", roles=[showrunner_role]),
+        crew=guild.add_member("cam", roles=[crew_role]),
+        member=guild.add_member("milo"),
+        admin=guild.add_member("ada", permissions=discord.Permissions(manage_guild=True)),
+        francophone=guild.add_member("flore", roles=[crew_role], locale="fr"),
+    )
+
+
+@dataclass
+class Studio:
+    sandbox: Sandbox
+    tmp_path: Path
+    server: Server
+    db: Database
+    media: LocalMediaStore
+    settings: Settings
+    bot: DailiesBot | None = None
+    startup_seconds: list[float] = field(default_factory=list)
+    _stack: contextlib.AsyncExitStack | None = None
+
+    # Shortcuts to the first server.
+    @property
+    def guild(self) -> Guild:
+        return self.server.guild
+
+    @property
+    def dailies(self) -> Channel:
+        return self.server.dailies
+
+    @property
+    def showrunner(self) -> Member:
+        return self.server.showrunner
+
+    @property
+    def crew(self) -> Member:
+        return self.server.crew
+
+    @property
+    def member(self) -> Member:
+        return self.server.member
+
+    @property
+    def admin(self) -> Member:
+        return self.server.admin
+
+    @property
+    def francophone(self) -> Member:
+        return self.server.francophone
+
+    def add_guild(self, name: str, *, locale: str = "en-US") -> Server:
+        """Another server on the same bot and database (works while the bot runs)."""
+        return build_server(self.sandbox, name, locale=locale)
+
+    async def configure(self, server: Server, *, series: str | None = SERIES_NAME) -> None:
+        """What a showrunner's /setup and /series create would leave in the database."""
+        await update_settings(
+            self.db,
+            server.id,
+            showrunner_role_id=int(server.showrunner_role.id),
+            crew_role_id=int(server.crew_role.id),
+            dailies_channel_id=int(server.dailies.id),
+        )
+        if series:
+            async with self.db.session() as session:
+                await bible.create_series(
+                    session, server.id, series, int(server.showrunner.user.id)
+                )
+
+    async def start_bot(self) -> DailiesBot:
+        assert self._stack is None, "the bot is already running"
+        bot = DailiesBot(self.settings, db=self.db, media=self.media)
+        started = time.monotonic()
+        stack = contextlib.AsyncExitStack()
+        await stack.enter_async_context(running(self.sandbox, bot))
+        self.startup_seconds.append(time.monotonic() - started)
+        self._stack, self.bot = stack, bot
+        return bot
+
+    async def stop_bot(self) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            await stack.aclose()
+
+    async def restart(self) -> DailiesBot:
+        await self.stop_bot()
+        return await self.start_bot()
+
+    # Acting as members, with the first server's #dailies as the default channel.
+    async def slash(
+        self,
+        who: Member,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel: Channel | None = None,
+    ) -> InteractionResult:
+        return await self.sandbox.slash(
+            who, command, options or {}, channel=channel or self.dailies
+        )
+
+    async def reply(
+        self,
+        who: Member,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel: Channel | None = None,
+    ) -> Message:
+        """Run a command and return the message the member sees."""
+        result = await self.slash(who, command, options, channel=channel)
+        return await result.reply()
+
+    async def choices(
+        self,
+        who: Member,
+        command: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        channel: Channel | None = None,
+    ) -> list[dict[str, Any]]:
+        return await self.sandbox.autocomplete(
+            who, command, options, focused=focused, channel=channel or self.dailies
+        )
+
+    def attachment(self, filename: str, data: bytes) -> Any:
+        return self.sandbox.attachment(filename, data)
+
+
+def message_text(message: Message) -> str:
+    """Content, embed titles, descriptions, fields and footers: what a member reads."""
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts.append(str(embed.get("title", "")))
+        parts.append(str(embed.get("description", "")))
+        for item in embed.get("fields", []):
+            parts.append(f"{item.get('name', '')}: {item.get('value', '')}")
+        parts.append(str(embed.get("footer", {}).get("text", "")))
+    return "\n".join(p for p in parts if p)
+
+
+async def _open_studio(tmp_path: Path, *, configured: bool) -> AsyncIterator[Studio]:
+    sandbox = Sandbox()
+    server = build_server(sandbox, "Nightshift")
+    await sandbox.start()
+    db = Database(f"sqlite:///{tmp_path / 'dailies.db'}")
+    media = LocalMediaStore(tmp_path / "media")
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=db.url,
+        media_dir=tmp_path / "media",
+        default_locale="en",
+        discord=DiscordSection(
+            token=SecretStr(sandbox.token),
+            api_base=sandbox.api_base,
+            gateway_url=sandbox.gateway_url,
+            guild_ready_timeout=0.1,
+        ),
+    )
+    studio = Studio(sandbox, tmp_path, server, db, media, settings)
+    try:
+        await studio.start_bot()
+        if configured:
+            await studio.configure(server)
+        yield studio
+    finally:
+        await studio.stop_bot()
+        await db.dispose()
+        await sandbox.stop()
+    assert not sandbox.emulator_errors, sandbox.emulator_errors
+
+
+@pytest.fixture
+async def studio(tmp_path: Path) -> AsyncIterator[Studio]:
+    """A running DailiesBot in a configured sandbox server with an active series."""
+    async for value in _open_studio(tmp_path, configured=True):
+        yield value
+
+
+@pytest.fixture
+async def bare_studio(tmp_path: Path) -> AsyncIterator[Studio]:
+    """A running DailiesBot in a sandbox server that never ran /setup and has no series."""
+    async for value in _open_studio(tmp_path, configured=False):
+        yield value
