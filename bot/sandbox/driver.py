@@ -18,7 +18,6 @@ from bot.sandbox import payloads
 from bot.sandbox.messages import new_message
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import (
-    INTERACTION_ACK_DEADLINE,
     Attachment,
     Channel,
     Command,
@@ -100,13 +99,14 @@ class InteractionResult:
         if i.acked.is_set():
             return self
         if timeout is None:
-            timeout = max(0.0, i.dispatched_at + INTERACTION_ACK_DEADLINE + 0.25 - time.monotonic())
+            deadline = self.sandbox.state.ack_deadline
+            timeout = max(0.0, i.dispatched_at + deadline + 0.25 - time.monotonic())
         try:
             await asyncio.wait_for(i.acked.wait(), timeout)
         except TimeoutError:
             raise AssertionError(
                 f"interaction {i.id} ({i.data.get('name') or i.data.get('custom_id')}) was not "
-                f"acknowledged within {INTERACTION_ACK_DEADLINE:.0f} s; errors: {i.errors}"
+                f"acknowledged within {self.sandbox.state.ack_deadline:g} s; errors: {i.errors}"
             ) from None
         return self
 
@@ -138,8 +138,9 @@ class InteractionResult:
 class Sandbox(SandboxServer):
     """The local Discord plus the hands of its members."""
 
-    def __init__(self, *, bot_name: str = "Dailies") -> None:
+    def __init__(self, *, bot_name: str = "Dailies", ack_deadline: float = 3.0) -> None:
         super().__init__(bot_name=bot_name)
+        self.state.ack_deadline = ack_deadline
         self._sent_attachments: list[Attachment] = []
 
     # -- setup -------------------------------------------------------------------------------
@@ -229,11 +230,20 @@ class Sandbox(SandboxServer):
         path: str,
         options: dict[str, OptionValue],
         focused: str | None,
+        force: bool = False,
     ) -> dict[str, Any]:
         words = path.strip().lstrip("/").split()
         if not words:
             raise SandboxUsageError("empty command path")
         cmd = await self.wait_for_command(words[0], member.guild)
+        required = cmd.data.get("default_member_permissions")
+        if required is not None and not force:
+            needed = int(required)
+            if member.permissions & needed != needed:
+                raise SandboxUsageError(
+                    f"{member.user.username} cannot see /{cmd.name}: Discord hides it from members "
+                    f"without permissions {needed} (pass force=True to send it anyway)"
+                )
         # Walk down the subcommand path, build the leaf's options, then wrap them back up.
         chain: list[dict[str, Any]] = []
         defs: list[dict[str, Any]] = list(cmd.data.get("options") or [])
@@ -284,10 +294,27 @@ class Sandbox(SandboxServer):
             choices = d.get("choices")
             if choices and value not in [c["value"] for c in choices]:
                 raise SandboxUsageError(f"{value!r} is not a choice of {name!r}: {choices}")
+            self._client_checks(d, value)
             out.append(
                 {"name": name, "type": otype, "value": self._resolve(otype, value, resolved)}
             )
         return out
+
+    @staticmethod
+    def _client_checks(d: dict[str, Any], value: OptionValue) -> None:
+        """What Discord's client refuses to send: out-of-range numbers, lengths, channel types."""
+        name = d["name"]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            lo, hi = d.get("min_value"), d.get("max_value")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise SandboxUsageError(f"{name!r} must be within {lo}..{hi}, got {value}")
+        if isinstance(value, str) and int(d["type"]) == 3:
+            lo, hi = d.get("min_length") or 0, d.get("max_length") or 6000
+            if not lo <= len(value) <= hi:
+                raise SandboxUsageError(f"{name!r} must be {lo}..{hi} characters long")
+        kinds = d.get("channel_types")
+        if kinds and isinstance(value, Channel) and value.type not in kinds:
+            raise SandboxUsageError(f"{name!r} takes channel types {kinds}, not {value.type}")
 
     def _resolve(self, otype: int, value: OptionValue, resolved: dict[str, dict[str, Any]]) -> Any:
         if otype in (6, 9) and isinstance(value, Member | User):
@@ -328,9 +355,15 @@ class Sandbox(SandboxServer):
         options: dict[str, OptionValue] | None = None,
         *,
         channel: Channel | None = None,
+        force: bool = False,
     ) -> InteractionResult:
-        """``member`` runs ``/path`` (``"character create"`` for subcommands) with ``options``."""
-        data = await self._command_data(member, path, options or {}, None)
+        """``member`` runs ``/path`` (``"character create"`` for subcommands) with ``options``.
+
+        Like Discord's client, refuses what a member could not send (hidden command, option out
+        of range...) with SandboxUsageError; ``force=True`` skips the permission check, as a
+        modified client or a stale command list would.
+        """
+        data = await self._command_data(member, path, options or {}, None, force)
         return self._dispatch(member, 2, data, channel)
 
     async def autocomplete(

@@ -20,6 +20,7 @@ from bot.sandbox.errors import (
     DiscordError,
     form_error,
 )
+from bot.sandbox.limits import check_component_details, check_embeds, flatten
 from bot.sandbox.state import (
     MENTION_EVERYONE,
     Attachment,
@@ -89,24 +90,12 @@ def _check_classic_components(rows: list[Any]) -> None:
             )
 
 
-def _walk_components(nodes: list[Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for node in nodes:
-        if not isinstance(node, dict):
-            continue
-        out.append(node)
-        out.extend(_walk_components(node.get("components") or []))
-        for key in ("accessory", "component"):
-            if isinstance(node.get(key), dict):
-                out.extend(_walk_components([node[key]]))
-    return out
-
-
 def check_components(components: list[Any], flags: int) -> None:
     if not flags & FLAG_COMPONENTS_V2:
         _check_classic_components(components)
+        check_component_details(flatten(components))
         return
-    every = _walk_components(components)
+    every = flatten(components)
     if len(every) > MAX_V2_COMPONENTS:
         raise form_error(
             "components",
@@ -118,6 +107,7 @@ def check_components(components: list[Any], flags: int) -> None:
         raise form_error(
             "components", "COMPONENT_MAX_TEXT_EXCEEDED", "Too much text in components (max 4000)."
         )
+    check_component_details(every)
 
 
 def parse_poll(state: SandboxState, body: dict[str, Any]) -> Poll:
@@ -267,6 +257,7 @@ def apply_body(
         raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
     if len(embeds) > MAX_EMBEDS:
         raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    check_embeds(embeds)
     check_components(components, flags)
     attachments = _attachments(state, body, uploads, limit, msg.attachments if editing else [])
     poll = msg.poll

@@ -17,6 +17,7 @@ from bot.sandbox.errors import (
     json_response,
     not_found,
 )
+from bot.sandbox.limits import check_command, check_command_list
 from bot.sandbox.server import read_body
 from bot.sandbox.state import Command, Guild, ScheduledEvent, utcnow
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 ENTITY_EXTERNAL = 3
-MAX_COMMANDS = 100
 
 
 def _parse_time(value: Any, field: str) -> datetime:
@@ -240,8 +240,7 @@ class GuildRoutes:
         items = body.get("_list")
         if not isinstance(items, list):
             raise form_error("_", "BASE_TYPE_ARRAY", "Must be an array.")
-        if len(items) > MAX_COMMANDS:
-            raise form_error("_", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+        check_command_list(items)
         fresh = [self._make(guild, d, self._find(commands, d)) for d in items]
         commands.clear()
         commands.update({c.id: c for c in fresh})
@@ -251,6 +250,7 @@ class GuildRoutes:
     async def upsert_command(self, request: web.Request) -> web.Response:
         guild, commands = self._scope(request)
         body, _ = await read_body(request)
+        check_command("_", body)
         old = self._find(commands, body)
         cmd = self._make(guild, body, old)
         commands[cmd.id] = cmd
@@ -270,6 +270,7 @@ class GuildRoutes:
         guild, commands = self._scope(request)
         cmd = self._command(commands, request.match_info["cmd"])
         body, _ = await read_body(request)
+        check_command("_", {**cmd.data, **body})
         new = self._make(guild, {**cmd.data, **body}, cmd)
         commands[new.id] = new
         return json_response(payloads.command(new))

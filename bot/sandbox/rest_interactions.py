@@ -27,10 +27,10 @@ from bot.sandbox.errors import (
     json_response,
     not_found,
 )
+from bot.sandbox.limits import check_choices, check_component_details, flatten
 from bot.sandbox.messages import FLAG_EPHEMERAL, Upload, apply_body, new_message
 from bot.sandbox.server import read_body
 from bot.sandbox.state import (
-    INTERACTION_ACK_DEADLINE,
     INTERACTION_TOKEN_LIFETIME,
     Interaction,
     Message,
@@ -79,12 +79,12 @@ class InteractionRoutes:
                 raise DiscordError(
                     400, ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
                 )
-            if now - inter.dispatched_at > INTERACTION_ACK_DEADLINE:
+            if now - inter.dispatched_at > self.state.ack_deadline:
                 log.warning(
                     "interaction %s acknowledged %.2f s after dispatch (limit %.0f s)",
                     inter.id,
                     now - inter.dispatched_at,
-                    INTERACTION_ACK_DEADLINE,
+                    self.state.ack_deadline,
                 )
                 raise DiscordError(404, UNKNOWN_INTERACTION, "Unknown interaction")
             rtype = int(body.get("type") or 0)
@@ -159,8 +159,7 @@ class InteractionRoutes:
             return target
         if rtype == 8:
             choices = data.get("choices") or []
-            if len(choices) > 25:
-                raise form_error("data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer.")
+            check_choices(choices)
             inter.choices = list(choices)
             return None
         # rtype == 9: a modal
@@ -169,6 +168,7 @@ class InteractionRoutes:
             raise form_error("data.components", "BASE_TYPE_BAD_LENGTH", "Must be 1-5 in length.")
         if len(str(data.get("title") or "")) > 45:
             raise form_error("data.title", "BASE_TYPE_MAX_LENGTH", "Must be 45 or fewer in length.")
+        check_component_details(flatten(comps), where="data.components")
         inter.modal = dict(data)
         return None
 

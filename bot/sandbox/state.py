@@ -463,6 +463,8 @@ class SandboxState:
         self.interactions: dict[int, Interaction] = {}
         self.interactions_by_token: dict[str, Interaction] = {}
         self.command_version = itertools.count(1)
+        # Discord's 3 s; tests of the late path may shorten it to stay fast.
+        self.ack_deadline = INTERACTION_ACK_DEADLINE
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:

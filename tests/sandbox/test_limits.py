@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox, running
+from bot.sandbox import Sandbox, SandboxUsageError, running
 from tests.sandbox.conftest import World
 from tests.sandbox.test_interactions import until
 from tests.sandbox.testbot import build_bot
@@ -125,3 +125,64 @@ async def test_raw_rest_limits_and_error_shapes(world: World) -> None:
     status, _, mine = await rest(sb, "GET", "/users/@me")
     assert status == 200 and mine["id"] == str(sb.bot_user.id)
     assert world.dailies.messages == []
+
+
+async def test_embed_and_custom_id_limits(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        ok = await (
+            await sb.slash(world.alice, "card", {"title_length": 256, "id_length": 100})
+        ).reply()
+        title = await (
+            await sb.slash(world.alice, "card", {"title_length": 257, "id_length": 5})
+        ).reply()
+        cid = await (
+            await sb.slash(world.alice, "card", {"title_length": 5, "id_length": 101})
+        ).reply()
+    assert ok.embeds[0]["title"] == "T" * 256
+    assert title.content.startswith("refused: 400 50035") and "embeds.0.title" in title.content
+    assert cid.content.startswith("refused: 400 50035") and "custom_id" in cid.content
+
+
+async def test_client_side_rules_hide_and_bound_commands(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        with pytest.raises(SandboxUsageError, match="cannot see /card"):
+            await sb.slash(world.bob, "card", {"title_length": 1, "id_length": 1})
+        forced = await sb.slash(world.bob, "card", {"title_length": 1, "id_length": 1}, force=True)
+        assert (await forced.reply()).embeds[0]["title"] == "T"
+        with pytest.raises(SandboxUsageError, match="unknown options"):
+            await sb.slash(world.alice, "ping", {"loud": True})
+        with pytest.raises(SandboxUsageError, match="required"):
+            await sb.slash(world.alice, "shot")
+
+
+async def test_autocomplete_choice_too_long_fails_like_discord(world: World) -> None:
+    world.sandbox.state.ack_deadline = 0.5  # the failure is immediate; do not wait 3 s for it
+    async with running(world.sandbox, build_bot(world.guild.id)):
+        with pytest.raises(AssertionError, match="50035"):
+            await world.sandbox.autocomplete(world.alice, "cast", {"who": "a"}, focused="who")
+
+
+async def test_command_sync_rules(world: World) -> None:
+    sb = world.sandbox
+    path = f"/applications/{sb.application_id}/guilds/{world.guild.id}/commands"
+    good = {"name": "personnage", "description": "Cast", "name_localizations": {"fr": "rôle"}}
+    status, _, body = await rest(sb, "PUT", path, [good])
+    assert status == 200 and body[0]["name_localizations"] == {"fr": "rôle"}
+    for bad in (
+        {**good, "name": "Character"},
+        {**good, "name_localizations": {"fr": "créer personnage"}},
+        {**good, "name_localizations": {"xx": "a"}},
+        {**good, "description": ""},
+        {
+            **good,
+            "options": [
+                {"name": "a", "description": "a", "type": 3},
+                {"name": "b", "description": "b", "type": 3, "required": True},
+            ],
+        },
+    ):
+        status, _, body = await rest(sb, "PUT", path, [bad])
+        assert (status, body["code"]) == (400, 50035), bad
+    assert [c.name for c in sb.commands(world.guild)] == ["personnage"]

@@ -124,6 +124,31 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
             app_commands.Choice(name=f"Shot {s}", value=s) for s in shots if s.startswith(current)
         ]
 
+    async def cast_names(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        # A character whose full title is too long for a choice name (Discord: <= 100).
+        return [app_commands.Choice(name=current * 101, value="x")]
+
+    @bot.tree.command(name="cast", description="Pick a character", guild=guild)
+    @app_commands.autocomplete(who=cast_names)
+    async def cast(interaction: discord.Interaction[Any], who: str) -> None:
+        await interaction.response.send_message(who)
+
+    @bot.tree.command(name="card", description="An embed", guild=guild)
+    @app_commands.default_permissions(manage_guild=True)
+    async def card(
+        interaction: discord.Interaction[Any], title_length: int, id_length: int
+    ) -> None:
+        view = discord.ui.View()
+        view.add_item(discord.ui.Button(label="Open", custom_id="c" * id_length))
+        try:
+            await interaction.response.send_message(
+                embed=discord.Embed(title="T" * title_length), view=view
+            )
+        except discord.HTTPException as exc:
+            await interaction.response.send_message(f"refused: {exc.status} {exc.code} {exc.text}")
+
     @bot.tree.command(name="shot", description="Show a shot", guild=guild)
     @app_commands.autocomplete(shot=shot_names)
     async def shot(interaction: discord.Interaction[Any], shot: str) -> None:
