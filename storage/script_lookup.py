@@ -88,7 +88,7 @@ async def resolve_episode(session: AsyncSession, guild_id: int, value: str) -> E
         ).first()
         if episode is not None:
             return episode
-    raise NotFound("episode.not_found", value=typed[:40])
+    raise NotFound("script.episode_not_found", value=typed[:40])
 
 
 async def resolve_scene(session: AsyncSession, guild_id: int, value: str) -> Scene:
@@ -97,7 +97,10 @@ async def resolve_scene(session: AsyncSession, guild_id: int, value: str) -> Sce
         return await get_scene(session, guild_id, int(match.group(1)))
     match = _CODE.fullmatch(typed)
     if match and match.group(2) and not match.group(3):
-        episode = await resolve_episode(session, guild_id, match.group(1))
+        try:
+            episode = await resolve_episode(session, guild_id, match.group(1))
+        except NotFound:
+            raise NotFound("script.scene_not_found", value=typed[:40]) from None
         scene = (
             await session.exec(
                 select(Scene).where(
@@ -109,7 +112,7 @@ async def resolve_scene(session: AsyncSession, guild_id: int, value: str) -> Sce
         ).first()
         if scene is not None:
             return scene
-    raise NotFound("scene.not_found", value=typed[:40])
+    raise NotFound("script.scene_not_found", value=typed[:40])
 
 
 async def resolve_shot(session: AsyncSession, guild_id: int, value: str) -> Shot:
@@ -134,7 +137,7 @@ async def resolve_shot(session: AsyncSession, guild_id: int, value: str) -> Shot
             ).first()
             if shot is not None:
                 return shot
-    raise NotFound("shot.not_found", value=typed[:40])
+    raise NotFound("script.shot_not_found", value=typed[:40])
 
 
 async def resolve_location(session: AsyncSession, guild_id: int, value: str) -> Location:
@@ -147,7 +150,7 @@ async def resolve_location(session: AsyncSession, guild_id: int, value: str) -> 
         query = query.where(Location.series_id == series.id, Location.name_key == key_of(typed))
     location = (await session.exec(query)).first()
     if location is None:
-        raise NotFound("location.not_found", value=typed[:40])
+        raise NotFound("script.location_not_found", value=typed[:40])
     return location
 
 

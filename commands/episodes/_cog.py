@@ -3,6 +3,7 @@ the interaction and renders the answer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -132,8 +133,10 @@ class EpisodesCog(commands.GroupCog, group_name="episode"):
                 size_kb=screenplay.size // 1024,
                 max_kb=MAX_SCRIPT_BYTES // 1024,
             )
-        await interaction.response.defer(thinking=True)
-        outline = parse_screenplay(decode_script(await screenplay.read()))
+        # Ephemeral, so that a refused file is explained to the member alone.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = decode_script(await screenplay.read())
+        outline = await asyncio.to_thread(parse_screenplay, text)
         async with bot_of(interaction).db.session() as session:
             report = await import_outline(
                 session,
@@ -163,4 +166,6 @@ class EpisodesCog(commands.GroupCog, group_name="episode"):
         if report.unknown_speakers:
             names = _names(report.unknown_speakers)
             lines.append(t("episode.imported.unknown", locale, names=names))
-        await interaction.followup.send("\n".join(lines), allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            "\n".join(lines), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )

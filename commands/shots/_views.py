@@ -63,6 +63,7 @@ class ShotTextModal(SafeModal):
         self._on_submit = on_submit
         self.action: ui.TextInput[ShotTextModal] = ui.TextInput(
             label=t("shot.modal.action", locale)[:45],
+            custom_id="shot:action",
             style=discord.TextStyle.paragraph,
             default=action[:MAX_ACTION] or None,
             max_length=MAX_ACTION,
@@ -70,6 +71,7 @@ class ShotTextModal(SafeModal):
         )
         self.dialogue: ui.TextInput[ShotTextModal] = ui.TextInput(
             label=t("shot.modal.dialogue", locale)[:45],
+            custom_id="shot:dialogue",
             style=discord.TextStyle.paragraph,
             default=dialogue[:4000] or None,
             placeholder=t("shot.modal.dialogue_hint", locale)[:100],
