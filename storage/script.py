@@ -82,11 +82,11 @@ def check_text(value: str | None, *, field: str, max_chars: int, required: bool 
     """Trimmed text, or ``InvalidInput`` when empty, too long or pinging people."""
     cleaned = (value or "").strip()
     if required and not cleaned:
-        raise InvalidInput("text.empty", field=field)
+        raise InvalidInput("script.text_empty", field=field)
     if len(cleaned) > max_chars:
-        raise InvalidInput("text.too_long", field=field, max=max_chars, length=len(cleaned))
+        raise InvalidInput("script.text_too_long", field=field, max=max_chars, length=len(cleaned))
     if MENTION.search(cleaned):
-        raise InvalidInput("text.mention", field=field)
+        raise InvalidInput("script.text_mention", field=field)
     return cleaned
 
 
@@ -98,7 +98,8 @@ def _check_choice(value: str, allowed: Sequence[str], field: str) -> str:
 
 def _check_duration(seconds: float) -> float:
     if not MIN_DURATION_S <= seconds <= MAX_DURATION_S:
-        raise InvalidInput("shot.bad_duration", min=int(MIN_DURATION_S), max=int(MAX_DURATION_S))
+        low, high = int(MIN_DURATION_S), int(MAX_DURATION_S)
+        raise InvalidInput("script.shot_bad_duration", min=low, max=high)
     return float(seconds)
 
 
@@ -115,7 +116,7 @@ async def active_series(session: AsyncSession, guild_id: int) -> Series:
     found = (await session.exec(select(Series).where(Series.guild_id == guild_id).limit(2))).all()
     if len(found) == 1:
         return found[0]
-    raise NotFound("series.none" if not found else "series.ambiguous")
+    raise NotFound("script.no_series" if not found else "script.many_series")
 
 
 # --------------------------------------------------------------------------- episodes
@@ -147,7 +148,7 @@ async def create_episode(
         ).one()
         number = (highest or 0) + 1
     if number < 1:
-        raise InvalidInput("episode.bad_number")
+        raise InvalidInput("script.episode_bad_number")
     taken = (
         await session.exec(
             select(Episode.id).where(
@@ -158,7 +159,7 @@ async def create_episode(
         )
     ).first()
     if taken is not None:
-        raise AlreadyExists("episode.exists", number=number)
+        raise AlreadyExists("script.episode_exists", number=number)
     episode = Episode(
         guild_id=guild_id,
         series_id=series_id,
@@ -177,7 +178,7 @@ async def create_episode(
 async def get_episode(session: AsyncSession, guild_id: int, episode_id: int) -> Episode:
     episode = await session.get(Episode, episode_id)
     if episode is None or episode.guild_id != guild_id:
-        raise NotFound("episode.not_found", value=f"#{episode_id}")
+        raise NotFound("script.episode_not_found", value=f"#{episode_id}")
     return episode
 
 
@@ -202,7 +203,7 @@ async def set_board_message(
 async def get_scene(session: AsyncSession, guild_id: int, scene_id: int) -> Scene:
     scene = await session.get(Scene, scene_id)
     if scene is None or scene.guild_id != guild_id:
-        raise NotFound("scene.not_found", value=f"#{scene_id}")
+        raise NotFound("script.scene_not_found", value=f"#{scene_id}")
     return scene
 
 
@@ -233,7 +234,7 @@ async def add_scene(
         await get_location(session, guild_id, location_id)
     scenes = await _scenes_of(session, guild_id, episode_id)
     if len(scenes) >= MAX_SCENES_PER_EPISODE:
-        raise InvalidInput("episode.full", max=MAX_SCENES_PER_EPISODE)
+        raise InvalidInput("script.episode_full", max=MAX_SCENES_PER_EPISODE)
     scene = Scene(
         guild_id=guild_id,
         episode_id=episode_id,
@@ -262,7 +263,7 @@ async def move_scene(session: AsyncSession, guild_id: int, scene_id: int, positi
 async def get_shot(session: AsyncSession, guild_id: int, shot_id: int) -> Shot:
     shot = await session.get(Shot, shot_id)
     if shot is None or shot.guild_id != guild_id:
-        raise NotFound("shot.not_found", value=f"#{shot_id}")
+        raise NotFound("script.shot_not_found", value=f"#{shot_id}")
     return shot
 
 
@@ -296,7 +297,7 @@ async def add_shot(
     scene = await get_scene(session, guild_id, scene_id)
     shots = await _shots_of(session, guild_id, scene_id)
     if len(shots) >= MAX_SHOTS_PER_SCENE:
-        raise InvalidInput("scene.full", max=MAX_SHOTS_PER_SCENE)
+        raise InvalidInput("script.scene_full", max=MAX_SHOTS_PER_SCENE)
     shot = Shot(
         guild_id=guild_id,
         episode_id=scene.episode_id,
@@ -343,7 +344,7 @@ async def edit_shot(
     """Change what is given; ``None`` leaves a field as it is. A locked shot is canon."""
     shot = await get_shot(session, guild_id, shot_id)
     if shot.status == ShotStatus.LOCKED:
-        raise NotAllowed("shot.locked")
+        raise NotAllowed("script.shot_locked")
     if action is not None:
         shot.action = check_text(action, field="action", max_chars=MAX_ACTION)
     if shot_size is not None:
@@ -396,7 +397,7 @@ async def move_shot(
             other.position = index
         destination = await _shots_of(session, guild_id, scene_id)
         if len(destination) >= MAX_SHOTS_PER_SCENE:
-            raise InvalidInput("scene.full", max=MAX_SHOTS_PER_SCENE)
+            raise InvalidInput("script.scene_full", max=MAX_SHOTS_PER_SCENE)
         shot.scene_id = scene_id
         shot.episode_id = target.episode_id
         _place(destination, shot, position)
@@ -421,7 +422,7 @@ def _place(siblings: list[Scene] | list[Shot], item: Scene | Shot, position: int
 async def get_location(session: AsyncSession, guild_id: int, location_id: int) -> Location:
     location = await session.get(Location, location_id)
     if location is None or location.guild_id != guild_id:
-        raise NotFound("location.not_found", value=f"#{location_id}")
+        raise NotFound("script.location_not_found", value=f"#{location_id}")
     return location
 
 
@@ -461,7 +462,7 @@ async def resolve_characters(
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     found, missing = await find_characters(session, guild_id, series.id, wanted)
     if missing:
-        raise NotFound("character.unknown", names=", ".join(missing)[:300])
+        raise NotFound("script.unknown_characters", names=", ".join(missing)[:300])
     unique: dict[int | None, Character] = {}
     for name in wanted:
         unique.setdefault(found[name].id, found[name])
@@ -488,7 +489,7 @@ async def _set_characters(
             ).all()
         )
         if len(known) != len(ids):
-            raise NotFound("character.not_found")
+            raise NotFound("script.character_not_found")
     if replace:
         await session.exec(
             delete(ShotCharacter).where(
@@ -509,7 +510,7 @@ async def _set_lines(
     replace: bool = False,
 ) -> None:
     if len(lines) > MAX_LINES_PER_SHOT:
-        raise InvalidInput("shot.too_many_lines", max=MAX_LINES_PER_SHOT)
+        raise InvalidInput("script.shot_too_many_lines", max=MAX_LINES_PER_SHOT)
     resolved: list[tuple[LineDraft, Character]] = []
     if lines:
         names = [line.speaker for line in lines]
