@@ -40,11 +40,15 @@ def demo_settings(out: Path, sandbox: Sandbox) -> Settings:
     )
 
 
-async def run_demo(out: Path, console: Console) -> Path:
-    """Play the whole script; returns the transcript's path."""
+def _fresh_folder(out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
     (out / "data").mkdir(parents=True)
+
+
+async def run_demo(out: Path, console: Console) -> Path:
+    """Play the whole script; returns the transcript's path."""
+    await asyncio.to_thread(_fresh_folder, out)
     started = time.monotonic()
     sandbox = Sandbox()
     community = Community.cast(sandbox)
@@ -58,7 +62,7 @@ async def run_demo(out: Path, console: Console) -> Path:
         await transcript.stop()
         await sandbox.stop()
     path = out / "transcript.md"
-    path.write_text(transcript.markdown(), encoding="utf-8")
+    await asyncio.to_thread(path.write_text, transcript.markdown(), encoding="utf-8")
     console.print(
         f"\n[bold green]Demo finished in {time.monotonic() - started:.1f} s.[/bold green] "
         f"Transcript: {path}  Database: {out / 'data' / 'dailies.db'}"

@@ -163,7 +163,8 @@ class Community:
             "series create",
             {
                 "name": "Nuit Blanche",
-                "logline": "A detective and a journalist chase a red ribbon through a harbour city.",
+                "logline": "A detective and a journalist chase a red ribbon "
+                "through a harbour city.",
             },
         )
         await self.act(
