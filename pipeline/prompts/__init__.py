@@ -12,6 +12,7 @@ from pipeline.prompts.brief import (
     ShotBrief,
     ShotNotFound,
     StyleBible,
+    brief_from_record,
     load_brief,
 )
 from pipeline.prompts.compiler import (
@@ -34,6 +35,7 @@ __all__ = [
     "ShotBrief",
     "ShotNotFound",
     "StyleBible",
+    "brief_from_record",
     "compile_prompt",
     "identity_floor",
     "identity_parts",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.briefs import shot_record
+from storage.briefs import ShotRecord, shot_record
 
 
 class ShotNotFound(LookupError):
@@ -76,6 +76,11 @@ async def load_brief(session: AsyncSession, guild_id: int, shot_id: int) -> Shot
     record = await shot_record(session, guild_id, shot_id)
     if record is None:
         raise ShotNotFound(guild_id, shot_id)
+    return brief_from_record(record)
+
+
+def brief_from_record(record: ShotRecord) -> ShotBrief:
+    """The brief of rows already read (``storage.briefs.shot_record``)."""
     shot, series, location = record.shot, record.series, record.location
     style = StyleBible()
     if series is not None:

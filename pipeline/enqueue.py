@@ -1,0 +1,584 @@
+"""The pipeline's public API for commands/: queue work, cancel it, retry it, list it.
+
+Every enqueue is one transaction: compile the prompt, price it, lock the guild's budget,
+check guild budget and member quota, then write one job row per take (idempotency key
+included) and one ledger reservation per job. No reservation, no job (invariant 4); the job and
+its key exist before any worker can submit it (invariant 3).
+
+Results are values: ``Enqueued``, ``NeedsConfirmation`` (above the guild's confirm threshold;
+ask, then call again with ``confirm=True``) or ``BudgetRefusal`` (what is left and when it
+resets). Errors: ``ShotNotFound``, ``UnknownProvider``, ``PromptTooLong``, ``JobNotFound``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pipeline import notices
+from pipeline.jobs import JobKind, can_transition, is_terminal, request_params
+from pipeline.prompts import CompiledPrompt, ShotNotFound, brief_from_record, compile_prompt
+from pipeline.providers.base import Capability, GenRequest, Provider
+from pipeline.registry import ProviderRegistry
+from storage import ledger, queue
+from storage.briefs import ShotRecord, shot_record
+from storage.db import Database
+from storage.job_outputs import get_take, take_jobs_count
+from storage.ledger import BudgetRefusal
+from storage.models import GuildSettings, Job, JobStatus
+from storage.types import utcnow
+
+MAX_TAKES = 8
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class JobNotFound(LookupError):
+    def __init__(self, guild_id: int, job_id: int) -> None:
+        super().__init__(f"job {job_id} not found in guild {guild_id}")
+        self.job_id = job_id
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    job_ids: tuple[int, ...]
+    batch: str
+    provider: str
+    estimate_cents: int
+    labels: tuple[str, ...] = ()
+    prompt: CompiledPrompt | None = None
+
+
+@dataclass(frozen=True)
+class NeedsConfirmation:
+    provider: str
+    jobs: int
+    estimate_cents: int
+    threshold_cents: int
+
+
+EnqueueResult = Enqueued | NeedsConfirmation | BudgetRefusal
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job to write: what to ask, of whom, and what it waits for."""
+
+    kind: JobKind
+    request: GenRequest
+    shot_id: int | None
+    label: str = ""
+    depends_on: tuple[int, ...] = ()
+    inputs_from: dict[str, dict[str, Any]] | None = None
+    extra: dict[str, Any] | None = None
+
+
+def label_for(index: int) -> str:
+    """A, B, ... Z, then AA, AB ..."""
+    if index < len(LABELS):
+        return LABELS[index]
+    return LABELS[index // len(LABELS) - 1] + LABELS[index % len(LABELS)]
+
+
+def distinct_seeds(count: int) -> list[int]:
+    base = secrets.randbelow(2**31)
+    # A large prime step: distinct for any batch size we allow, and far apart.
+    return [(base + i * 104_729) % 2**31 for i in range(count)]
+
+
+async def _settings(session: AsyncSession, guild_id: int) -> GuildSettings:
+    found = (
+        await session.exec(select(GuildSettings).where(GuildSettings.guild_id == guild_id))
+    ).first()
+    return found or GuildSettings(guild_id=guild_id)
+
+
+async def _write_jobs(
+    db: Database,
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    member_id: int,
+    provider: Provider,
+    specs: list[JobSpec],
+    confirm: bool,
+    channel_id: int | None,
+    allow_over_quota: bool,
+    prompt: CompiledPrompt | None = None,
+) -> EnqueueResult:
+    """Price, confirm, lock, check, write. The session has done only reads so far."""
+    estimates = [provider.price(spec.request) for spec in specs]
+    total = sum(estimates)
+    settings = await _settings(session, guild_id)
+    if total > settings.confirm_above_cents and not confirm:
+        return NeedsConfirmation(provider.name, len(specs), total, settings.confirm_above_cents)
+    now = utcnow()
+    await ledger.lock_guild(session, guild_id)  # first write: serialises budget checks
+    refusal = await ledger.check(
+        session, guild_id, member_id, total, allow_over_quota=allow_over_quota, now=now
+    )
+    if refusal is not None:
+        await session.rollback()
+        return refusal
+    batch = uuid.uuid4().hex[:16]
+    jobs: list[Job] = []
+    for index, (spec, estimate) in enumerate(zip(specs, estimates, strict=True)):
+        params: dict[str, Any] = {
+            "batch": batch,
+            "index": index,
+            "total": len(specs),
+            "label": spec.label,
+            "request": request_params(spec.request),
+            **(spec.extra or {}),
+        }
+        if spec.inputs_from:
+            params["inputs_from"] = spec.inputs_from
+        if prompt is not None:
+            params["prompt_dropped"] = list(prompt.dropped)
+        job = await queue.insert_job(
+            session,
+            Job(
+                guild_id=guild_id,
+                kind=spec.kind.value,
+                status=JobStatus.QUEUED,
+                provider=provider.name,
+                model=spec.request.model,
+                shot_id=spec.shot_id,
+                requested_by=member_id,
+                idempotency_key=f"{spec.kind.value}-{uuid.uuid4().hex}",
+                params=params,
+                depends_on=list(spec.depends_on),
+                estimate_cents=estimate,
+                card_channel_id=channel_id,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+        assert job.id is not None
+        await ledger.reserve(
+            session,
+            guild_id,
+            member_id,
+            job.id,
+            estimate,
+            provider=provider.name,
+            note=f"{spec.kind.value} {spec.label}",
+            now=now,
+        )
+        jobs.append(job)
+    await notices.job_progress(session, jobs[0], JobStatus.QUEUED, now)
+    await session.commit()
+    return Enqueued(
+        job_ids=tuple(j.id for j in jobs if j.id is not None),
+        batch=batch,
+        provider=provider.name,
+        estimate_cents=total,
+        labels=tuple(spec.label for spec in specs),
+        prompt=prompt,
+    )
+
+
+async def _record(session: AsyncSession, guild_id: int, shot_id: int) -> ShotRecord:
+    record = await shot_record(session, guild_id, shot_id)
+    if record is None:
+        raise ShotNotFound(guild_id, shot_id)
+    return record
+
+
+def _house(record: ShotRecord) -> tuple[int, int, int]:
+    series = record.series
+    if series is None:
+        return 1280, 720, 24
+    return series.house_width, series.house_height, series.house_fps
+
+
+async def enqueue_takes(
+    db: Database,
+    *,
+    guild_id: int,
+    shot_id: int,
+    member_id: int,
+    takes: int,
+    provider: str | None,
+    confirm: bool,
+    registry: ProviderRegistry,
+    channel_id: int | None = None,
+    allow_over_quota: bool = False,
+) -> EnqueueResult:
+    """``takes`` takes of a shot, each with its own seed, from ``provider`` (else the shot's,
+    else the local animatic). ``allow_over_quota``: the caller checked the showrunner role."""
+    if not 1 <= takes <= MAX_TAKES:
+        raise ValueError(f"takes must be between 1 and {MAX_TAKES}")
+    async with db.session() as session:
+        record = await _record(session, guild_id, shot_id)
+        shot = record.shot
+        name = provider or shot.provider or registry.default_for(Capability.TEXT_TO_VIDEO).name
+        chosen = registry[name]
+        compiled = compile_prompt(brief_from_record(record), chosen.name)
+        settings = await _settings(session, guild_id)
+        house = _house(record)
+        already = await take_jobs_count(session, guild_id, shot_id, JobKind.TAKE.value)
+        options = {
+            "action": shot.action,
+            "shot_size": shot.shot_size,
+            "movement": shot.movement,
+            "lens": shot.lens,
+            "palette": record.series.palette if record.series else "",
+            "characters": [c.name for c in record.characters],
+            "locale": settings.locale,
+        }
+        specs = [
+            JobSpec(
+                kind=JobKind.TAKE,
+                shot_id=shot_id,
+                label=label_for(already + i),
+                request=GenRequest(
+                    capability=Capability.TEXT_TO_VIDEO,
+                    prompt=compiled.text,
+                    duration_s=shot.duration_s,
+                    seed=seed,
+                    options=options,
+                    width=house[0],
+                    height=house[1],
+                    fps=house[2],
+                ),
+            )
+            for i, seed in enumerate(distinct_seeds(takes))
+        ]
+        return await _write_jobs(
+            db,
+            session,
+            guild_id=guild_id,
+            member_id=member_id,
+            provider=chosen,
+            specs=specs,
+            confirm=confirm,
+            channel_id=channel_id,
+            allow_over_quota=allow_over_quota,
+            prompt=compiled,
+        )
+
+
+async def enqueue_voice_lines(
+    db: Database,
+    *,
+    guild_id: int,
+    shot_id: int,
+    member_id: int,
+    registry: ProviderRegistry,
+    provider: str | None = None,
+    confirm: bool = False,
+    channel_id: int | None = None,
+    allow_over_quota: bool = False,
+) -> EnqueueResult:
+    """One voice job per dialogue line of the shot, in the speaker's voice and language."""
+    async with db.session() as session:
+        record = await _record(session, guild_id, shot_id)
+        chosen = registry[provider or registry.default_for(Capability.VOICE).name]
+        voices = {c.id: c.voice for c in record.characters}
+        seeds = distinct_seeds(max(1, len(record.lines)))
+        specs = [
+            JobSpec(
+                kind=JobKind.VOICE,
+                shot_id=shot_id,
+                label=f"L{i + 1}",
+                request=GenRequest(
+                    capability=Capability.VOICE,
+                    prompt=line.text,
+                    duration_s=0.0,
+                    seed=seeds[i],
+                    options={
+                        "speaker": line.speaker,
+                        "language": line.language,
+                        "voice": voices.get(line.character_id, "") if line.character_id else "",
+                        "line_id": line.id,
+                    },
+                ),
+                extra={"line_id": line.id},
+            )
+            for i, line in enumerate(record.lines)
+        ]
+        if not specs:
+            return Enqueued(job_ids=(), batch="", provider=chosen.name, estimate_cents=0)
+        return await _write_jobs(
+            db,
+            session,
+            guild_id=guild_id,
+            member_id=member_id,
+            provider=chosen,
+            specs=specs,
+            confirm=confirm,
+            channel_id=channel_id,
+            allow_over_quota=allow_over_quota,
+        )
+
+
+async def enqueue_finishing(
+    db: Database,
+    *,
+    guild_id: int,
+    member_id: int,
+    kind: JobKind,
+    registry: ProviderRegistry,
+    take_id: int | None = None,
+    take_job_id: int | None = None,
+    voice_job_id: int | None = None,
+    face_image: str | None = None,
+    provider: str | None = None,
+    confirm: bool = False,
+    channel_id: int | None = None,
+    allow_over_quota: bool = False,
+    options: dict[str, Any] | None = None,
+) -> EnqueueResult:
+    """A lip-sync (take + voice) or a face pass (take + face) on a take that exists
+    (``take_id``) or is still being made (``take_job_id``). The job waits for the jobs it
+    needs (``depends_on``) and takes their outputs as its inputs when it starts."""
+    if kind not in (JobKind.LIPSYNC, JobKind.FACE):
+        raise ValueError(f"not a finishing step: {kind}")
+    capability = Capability.LIPSYNC if kind == JobKind.LIPSYNC else Capability.FACE
+    async with db.session() as session:
+        depends: list[int] = []
+        inputs_from: dict[str, dict[str, Any]] = {}
+        shot_id: int | None = None
+        if take_id is not None:
+            take = await get_take(session, guild_id, take_id)
+            if take is None:
+                raise LookupError(f"take {take_id} not found")
+            inputs_from["video"] = {"take": take_id, "media": "video"}
+            shot_id = take.shot_id
+        elif take_job_id is not None:
+            take_job = await queue.get_job(session, guild_id, take_job_id)
+            if take_job is None:
+                raise JobNotFound(guild_id, take_job_id)
+            inputs_from["video"] = {"job": take_job_id, "media": "video"}
+            depends.append(take_job_id)
+            shot_id = take_job.shot_id
+        else:
+            raise ValueError("a finishing step needs take_id or take_job_id")
+        if kind == JobKind.LIPSYNC:
+            if voice_job_id is None:
+                raise ValueError("a lip-sync needs voice_job_id")
+            if await queue.get_job(session, guild_id, voice_job_id) is None:
+                raise JobNotFound(guild_id, voice_job_id)
+            inputs_from["audio"] = {"job": voice_job_id, "media": "audio"}
+            depends.append(voice_job_id)
+        chosen = registry[provider or registry.default_for(capability).name]
+        spec = JobSpec(
+            kind=kind,
+            shot_id=shot_id,
+            label=kind.value[:4],
+            request=GenRequest(
+                capability=capability,
+                prompt="",
+                seed=distinct_seeds(1)[0],
+                inputs={"face": face_image} if face_image else {},
+                options=options or {},
+            ),
+            depends_on=tuple(depends),
+            inputs_from=inputs_from,
+            extra={"parent_take_id": take_id} if take_id is not None else None,
+        )
+        return await _write_jobs(
+            db,
+            session,
+            guild_id=guild_id,
+            member_id=member_id,
+            provider=chosen,
+            specs=[spec],
+            confirm=confirm,
+            channel_id=channel_id,
+            allow_over_quota=allow_over_quota,
+        )
+
+
+# ---------------------------------------------------------------------- after enqueue
+
+
+async def list_jobs(
+    db: Database, guild_id: int, member_id: int | None = None, *, limit: int = 50
+) -> list[Job]:
+    async with db.session() as session:
+        return await queue.list_jobs(session, guild_id, member_id=member_id, limit=limit)
+
+
+async def get_job(db: Database, guild_id: int, job_id: int) -> Job:
+    async with db.session() as session:
+        job = await queue.get_job(session, guild_id, job_id)
+    if job is None:
+        raise JobNotFound(guild_id, job_id)
+    return job
+
+
+async def cancel_job(
+    db: Database,
+    guild_id: int,
+    job_id: int,
+    *,
+    registry: ProviderRegistry | None = None,
+    charged: bool = False,
+) -> Job:
+    """Cancel a job that has not ended: its hold is released and a running provider job is
+    cancelled where the provider supports it. ``charged`` (needs_review only): the showrunner
+    found the lost submit on the provider's bill, so its cost is settled instead of released.
+    An ended job is returned unchanged."""
+    now = utcnow()
+    async with db.session() as session:
+        job = await queue.get_job(session, guild_id, job_id)
+        if job is None:
+            raise JobNotFound(guild_id, job_id)
+        if is_terminal(job.status) and job.status != JobStatus.NEEDS_REVIEW:
+            return job
+        seen = job.status
+        # No lease check: cancelling takes the job from whoever holds it; their next write fails.
+        changed = await queue.update_job(
+            session,
+            job_id,
+            token=None,
+            expect=(seen,),
+            now=now,
+            status=JobStatus.CANCELLED,
+            finished_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error="cancelled",
+        )
+        if not changed:
+            await session.rollback()
+            return await get_job(db, guild_id, job_id)
+        job.status = JobStatus.CANCELLED
+        refund = charged_cents = 0
+        if charged and seen == JobStatus.NEEDS_REVIEW:
+            charged_cents = await ledger.settle(
+                session,
+                guild_id,
+                job.requested_by,
+                job_id,
+                job.estimate_cents,
+                provider=job.provider,
+                note="cancelled after review; charged",
+                now=now,
+            )
+        else:
+            refund = await ledger.release(
+                session,
+                guild_id,
+                job.requested_by,
+                job_id,
+                provider=job.provider,
+                note="cancelled",
+                now=now,
+            )
+        await queue.wake_dependents(session, guild_id, job_id)
+        await notices.job_failed(
+            session,
+            job,
+            status=JobStatus.CANCELLED,
+            reason="cancelled",
+            detail="",
+            refund_cents=refund,
+            charged_cents=charged_cents,
+            now=now,
+        )
+        await notices.job_progress(session, job, JobStatus.CANCELLED, now)
+        await session.commit()
+        handle = dict(job.provider_handle)
+    if registry is not None and handle and job.provider in registry:
+        cancel = getattr(registry[job.provider], "cancel", None)
+        if cancel is not None:
+            # Best effort: our side is cancelled either way.
+            with contextlib.suppress(Exception):
+                await cancel(handle)
+    return job
+
+
+async def retry_job(
+    db: Database,
+    guild_id: int,
+    job_id: int,
+    *,
+    member_id: int,
+    resubmit_unknown: bool = False,
+    allow_over_quota: bool = False,
+) -> Job | BudgetRefusal:
+    """Queue an ended job again with a fresh reservation.
+
+    * failed: always allowed (its hold was released; a new one is taken).
+    The member who retries owns the job from now on (quota, ledger rows).
+
+    * needs_review: only with ``resubmit_unknown=True``, the showrunner's explicit decision to
+      accept a possible duplicate charge; the old hold is settled as spent, because the lost
+      submit may have been billed, and a new one is taken for the new submit.
+    """
+    now = utcnow()
+    async with db.session() as session:
+        job = await queue.get_job(session, guild_id, job_id)
+        if job is None:
+            raise JobNotFound(guild_id, job_id)
+        if job.status == JobStatus.NEEDS_REVIEW and not resubmit_unknown:
+            raise PermissionError("needs_review: resubmitting may pay twice; pass resubmit_unknown")
+        if not can_transition(job.status, JobStatus.QUEUED):
+            raise ValueError(f"a {job.status} job cannot be retried")
+        await ledger.lock_guild(session, guild_id)
+        refusal = await ledger.check(
+            session,
+            guild_id,
+            member_id,
+            job.estimate_cents,
+            allow_over_quota=allow_over_quota,
+            now=now,
+        )
+        if refusal is not None:
+            await session.rollback()
+            return refusal
+        seen = job.status
+        params = {**job.params, "submit_no": int(job.params.get("submit_no", 0)) + 1}
+        changed = await queue.update_job(
+            session,
+            job_id,
+            token=None,
+            expect=(seen,),
+            now=now,
+            status=JobStatus.QUEUED,
+            resume_status=None,
+            attempts=0,
+            run_after=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            provider_handle={},
+            params=params,
+            finished_at=None,
+            last_error="",
+            progress=0.0,
+            requested_by=member_id,
+        )
+        if not changed:
+            await session.rollback()
+            return await get_job(db, guild_id, job_id)
+        if seen == JobStatus.NEEDS_REVIEW:
+            await ledger.settle(
+                session,
+                guild_id,
+                job.requested_by,
+                job_id,
+                job.estimate_cents,
+                provider=job.provider,
+                note="unknown submit, assumed charged",
+                now=now,
+            )
+        await ledger.reserve(
+            session,
+            guild_id,
+            member_id,
+            job_id,
+            job.estimate_cents,
+            provider=job.provider,
+            note="retry",
+            now=now,
+        )
+        await session.commit()
+    return await get_job(db, guild_id, job_id)

@@ -1,0 +1,570 @@
+"""One claimed job, moved forward step by step until it ends, waits, or is handed back.
+
+Each step commits before the next begins, so a worker killed at any moment leaves the job in
+a state the next worker knows how to continue from (pipeline/README.md, "Crash safety"):
+
+    queued      -> check dependencies -> commit submitting -> submit
+    submitting  -> (found after a crash: the submit's outcome is unknown) reconcile or review
+    running     -> poll with backoff until the provider is done
+    fetching    -> stream the output into the media store, finish it into a Take, succeed
+    retry_wait  -> back to the state it was waiting from (``resume_status``)
+
+Every write is a compare-and-set on this claim's lease token: if the job was cancelled or
+taken over, the write changes nothing and ``LeaseLost`` ends the step quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pipeline import notices
+from pipeline.finish import TAKE_KIND, Download, Finisher
+from pipeline.jobs import check_transition, request_from_job, submit_key
+from pipeline.providers.base import GenRequest, PollResult, Provider, ProviderState, SubmitResult
+from pipeline.registry import ProviderRegistry, UnknownProvider
+from pipeline.retry import Phase, Reason, RetryDecision, RetryPolicy
+from storage import ledger, queue
+from storage.db import Database
+from storage.job_outputs import asset_sha256, get_take, insert_take, take_of_job
+from storage.media import MediaStore, MediaTooLarge
+from storage.models import Job, JobStatus
+from storage.queue import Claim
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+S = JobStatus
+GIB = 1024**3
+
+
+class LeaseLost(Exception):
+    """Our claim on the job is gone (cancelled, or another worker took over): stop quietly."""
+
+
+class HandBack(Exception):
+    """The worker is stopping: give the job back in the state it is in."""
+
+
+@dataclass
+class JobControl:
+    """Shared between a job's task and the worker: lease loss and shutdown signals."""
+
+    stopping: asyncio.Event
+    lost: bool = False
+    ended: bool = False  # the job's lease was cleared by a transition; nothing to hand back
+
+    async def sleep(self, seconds: float) -> None:
+        if self.lost:
+            raise LeaseLost
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        if self.lost:
+            raise LeaseLost
+        if self.stopping.is_set():
+            raise HandBack
+
+
+@dataclass
+class ExecutorConfig:
+    max_download_bytes: int = 2 * GIB
+    poll_initial_s: float = 0.5
+    poll_max_s: float = 10.0
+    progress_every_s: float = 5.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class Executor:
+    def __init__(
+        self,
+        db: Database,
+        store: MediaStore,
+        registry: ProviderRegistry,
+        finisher: Finisher,
+        config: ExecutorConfig | None = None,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.registry = registry
+        self.finisher = finisher
+        self.config = config or ExecutorConfig()
+
+    # ------------------------------------------------------------------ the step loop
+
+    async def advance(self, claim: Claim, ctl: JobControl) -> None:
+        job, token = claim.job, claim.token
+        try:
+            provider = self.registry[job.provider]
+        except UnknownProvider as exc:
+            await self._fail(job, token, ctl, Reason.UNKNOWN_PROVIDER, str(exc))
+            return
+        state: JobStatus | None = claim.found
+        if state == S.RETRY_WAIT:
+            state = job.resume_status or S.QUEUED
+            if state == S.SUBMITTING:
+                # The last submit provably never arrived (429 or connect error): send it again.
+                await self._move(job, token, S.SUBMITTING, resume_status=None)
+                state = await self._submit(job, token, ctl, provider)
+            elif state in (S.RUNNING, S.FETCHING):
+                await self._move(job, token, state, resume_status=None)
+        elif state == S.SUBMITTING:
+            # Found mid-submit after a lease expired: the outcome is unknown. Never resend.
+            state = await self._reconcile(job, token, ctl, provider, "found mid-submit")
+        while state is not None:
+            if ctl.stopping.is_set():
+                raise HandBack
+            if state == S.QUEUED:
+                state = await self._start(job, token, ctl, provider)
+            elif state == S.SUBMITTING:
+                state = await self._submit(job, token, ctl, provider)
+            elif state == S.RUNNING:
+                state = await self._poll(job, token, ctl, provider)
+            elif state == S.FETCHING:
+                state = await self._fetch(job, token, ctl, provider)
+            else:
+                return
+
+    # ------------------------------------------------------------------ steps
+
+    async def _start(
+        self, job: Job, token: str, ctl: JobControl, provider: Provider
+    ) -> JobStatus | None:
+        if job.depends_on:
+            async with self.db.session() as s:
+                deps = await queue.dependency_statuses(s, job.guild_id, job.depends_on)
+            broken = [d for d, st in deps.items() if st in (S.FAILED, S.CANCELLED)]
+            if broken:
+                await self._fail(job, token, ctl, Reason.DEPENDENCY_FAILED, f"jobs {broken}")
+                return None
+        # Committed before the submit: after a crash from here on, the outcome is unknown.
+        await self._move(job, token, S.SUBMITTING)
+        return S.SUBMITTING
+
+    async def _request(self, job: Job, token: str, ctl: JobControl) -> GenRequest | None:
+        try:
+            inputs = await self._resolve_inputs(job)
+        except LookupError as exc:
+            await self._fail(job, token, ctl, Reason.BAD_INPUT, str(exc))
+            return None
+        return request_from_job(job, inputs)
+
+    async def _submit(
+        self, job: Job, token: str, ctl: JobControl, provider: Provider
+    ) -> JobStatus | None:
+        request = await self._request(job, token, ctl)
+        if request is None:
+            return None
+        try:
+            result = await provider.submit(request, submit_key(job))
+        except Exception as exc:
+            decision = self.config.policy.decide(exc, job.attempts + 1, Phase.SUBMIT)
+            if decision.needs_review:
+                return await self._reconcile(job, token, ctl, provider, decision.detail, request)
+            return await self._after_error(job, token, ctl, decision, S.SUBMITTING)
+        return await self._accepted(job, token, ctl, result)
+
+    async def _accepted(
+        self, job: Job, token: str, ctl: JobControl, result: SubmitResult
+    ) -> JobStatus | None:
+        handle = {**result.handle, "provider_job_id": result.provider_job_id}
+        now = utcnow()
+        async with self.db.session() as s:
+            after = await queue.record_submit(s, _id(job), token, handle, now)
+            if after == S.RUNNING:
+                await notices.job_progress(s, _refreshed(job, S.RUNNING, handle), S.RUNNING, now)
+            await s.commit()
+        job.provider_handle = handle
+        if after != S.RUNNING:
+            # Cancelled while the submit was in flight: stop the provider's work if we can.
+            await _try_cancel(self.registry, job, handle)
+            raise LeaseLost
+        job.status, job.resume_status, job.lease_owner = S.RUNNING, None, token
+        if result.immediate is not None:
+            return await self._polled(job, token, ctl, result.immediate)
+        return S.RUNNING
+
+    async def _reconcile(
+        self,
+        job: Job,
+        token: str,
+        ctl: JobControl,
+        provider: Provider,
+        why: str,
+        request: GenRequest | None = None,
+    ) -> JobStatus | None:
+        detail = why
+        found: SubmitResult | None = None
+        reconcile = getattr(provider, "reconcile", None)
+        if reconcile is not None:
+            try:
+                req = request or request_from_job(job, await self._resolve_inputs(job))
+                found = await reconcile(submit_key(job), req)
+            except Exception as exc:  # reconciling must never resend; any doubt -> review
+                detail = f"{why}; reconcile failed: {type(exc).__name__}: {exc}"
+        if found is not None:
+            log.info("job %s: unknown submit reconciled to %s", job.id, found.provider_job_id)
+            return await self._accepted(job, token, ctl, found)
+        await self._needs_review(job, token, ctl, Reason.SUBMIT_OUTCOME_UNKNOWN, detail)
+        return None
+
+    async def _poll(
+        self, job: Job, token: str, ctl: JobControl, provider: Provider
+    ) -> JobStatus | None:
+        delay = self.config.poll_initial_s
+        last_write = utcnow()
+        while True:
+            try:
+                result = await provider.poll(job.provider_handle)
+            except Exception as exc:
+                decision = self.config.policy.decide(exc, job.attempts + 1, Phase.POLL)
+                return await self._after_error(job, token, ctl, decision, S.RUNNING)
+            if result.state not in (ProviderState.QUEUED, ProviderState.RUNNING):
+                return await self._polled(job, token, ctl, result)
+            now = utcnow()
+            if (
+                result.progress is not None
+                and (now - last_write).total_seconds() >= self.config.progress_every_s
+            ):
+                await self._move(job, token, S.RUNNING, progress=float(result.progress))
+                last_write = now
+            await ctl.sleep(delay)
+            delay = min(self.config.poll_max_s, delay * 1.5)
+
+    async def _polled(
+        self, job: Job, token: str, ctl: JobControl, result: PollResult
+    ) -> JobStatus | None:
+        if result.state == ProviderState.SUCCEEDED:
+            if not result.output_urls:
+                await self._fail(job, token, ctl, Reason.PROVIDER_FAILED, "no output", charge=True)
+                return None
+            handle = {**job.provider_handle, "output_urls": list(result.output_urls)}
+            cost = result.raw.get("cost_cents") if isinstance(result.raw, dict) else None
+            if isinstance(cost, int):
+                handle["cost_cents"] = cost
+            await self._move(job, token, S.FETCHING, provider_handle=handle, progress=1.0)
+            return S.FETCHING
+        if result.state == ProviderState.CANCELLED:
+            await self._fail(
+                job, token, ctl, Reason.CANCELLED, "cancelled at the provider", status=S.CANCELLED
+            )
+            return None
+        # Failed at the provider. Moderation and validation are final; an internal error may be
+        # worth a fresh submit (a new generation, not a repeat of one that is still running).
+        detail = f"{result.error_code or 'failed'}: {result.error_message}"[:500]
+        if not result.retryable:
+            await self._fail(job, token, ctl, Reason.REFUSED, detail)
+            return None
+        attempts = job.attempts + 1
+        if attempts >= self.config.policy.max_attempts:
+            await self._fail(job, token, ctl, Reason.ATTEMPTS_EXHAUSTED, detail)
+            return None
+        at = utcnow() + timedelta(seconds=self.config.policy.backoff_s(attempts))
+        params = {**job.params, "submit_no": int(job.params.get("submit_no", 0)) + 1}
+        await self._wait(
+            job,
+            token,
+            ctl,
+            S.SUBMITTING,
+            at,
+            Reason.PROVIDER_FAILED,
+            detail,
+            params=params,
+            provider_handle={},
+        )
+        return None
+
+    async def _fetch(
+        self, job: Job, token: str, ctl: JobControl, provider: Provider
+    ) -> JobStatus | None:
+        url = str(job.provider_handle["output_urls"][0])
+        try:
+            stored = await self.store.put_stream(
+                provider.fetch(url), max_bytes=self.config.max_download_bytes
+            )
+        except MediaTooLarge as exc:
+            await self._fail(job, token, ctl, Reason.DOWNLOAD_FAILED, str(exc), charge=True)
+            return None
+        except Exception as exc:
+            decision = self.config.policy.decide(exc, job.attempts + 1, Phase.FETCH)
+            return await self._after_error(job, token, ctl, decision, S.FETCHING, charge=True)
+        path = await self.store.local_path(stored.sha256)
+        try:
+            take = await self.finisher.finish(job, Download(path, stored.sha256, stored.size, url))
+        except Exception as exc:
+            log.exception("job %s: finishing failed", job.id)
+            decision = self.config.policy.decide(exc, job.attempts + 1, Phase.FINISH)
+            return await self._after_error(job, token, ctl, decision, S.FETCHING, charge=True)
+        await self._succeed(job, token, ctl, take)
+        return None
+
+    # ------------------------------------------------------------------ endings and waits
+
+    async def _succeed(self, job: Job, token: str, ctl: JobControl, take: Any) -> None:
+        now = utcnow()
+        cost = job.provider_handle.get("cost_cents")
+        cost = cost if isinstance(cost, int) else job.estimate_cents
+        request = job.params.get("request", {})
+        take.guild_id = job.guild_id
+        take.shot_id = job.shot_id or take.shot_id
+        take.kind = TAKE_KIND.get(job.kind, take.kind)
+        take.job_id = job.id
+        take.label = str(job.params.get("label", take.label))[:4]
+        take.provider = job.provider
+        take.model = job.model or str(request.get("model", ""))
+        take.seed = int(request.get("seed", 0))
+        take.compiled_prompt = str(request.get("prompt", ""))[:8000]
+        take.cost_cents = cost
+        take.parent_take_id = job.params.get("parent_take_id")
+
+        async def after(s: AsyncSession) -> None:
+            await insert_take(s, take)
+            await queue.update_job(s, _id(job), token=None, take_id=take.id, now=now)
+            job.take_id = take.id
+            await ledger.settle(
+                s,
+                job.guild_id,
+                job.requested_by,
+                _id(job),
+                cost,
+                provider=job.provider,
+                note="take ready",
+                now=now,
+            )
+            await queue.wake_dependents(s, job.guild_id, _id(job))
+            await notices.take_ready(s, job, take, now)
+            await notices.job_progress(s, job, S.SUCCEEDED, now)
+
+        await self._move(
+            job,
+            token,
+            S.SUCCEEDED,
+            after=after,
+            finished_at=now,
+            actual_cents=cost,
+            progress=1.0,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        ctl.ended = True
+
+    async def _fail(
+        self,
+        job: Job,
+        token: str,
+        ctl: JobControl,
+        reason: Reason,
+        detail: str,
+        *,
+        status: JobStatus = S.FAILED,
+        charge: bool = False,
+    ) -> None:
+        """End the job. ``charge``: the provider did the work (a download or finish failed after
+        it succeeded), so its cost is settled as spent; otherwise the hold is released."""
+        now = utcnow()
+
+        async def after(s: AsyncSession) -> None:
+            refund = charged = 0
+            if charge:
+                charged = await ledger.settle(
+                    s,
+                    job.guild_id,
+                    job.requested_by,
+                    _id(job),
+                    job.estimate_cents,
+                    provider=job.provider,
+                    note=f"charged, no take: {reason}",
+                    now=now,
+                )
+            else:
+                refund = await ledger.release(
+                    s,
+                    job.guild_id,
+                    job.requested_by,
+                    _id(job),
+                    provider=job.provider,
+                    note=reason,
+                    now=now,
+                )
+            await queue.wake_dependents(s, job.guild_id, _id(job))
+            await notices.job_failed(
+                s,
+                job,
+                status=status,
+                reason=reason,
+                detail=detail,
+                refund_cents=refund,
+                charged_cents=charged,
+                now=now,
+            )
+            await notices.job_progress(s, job, status, now)
+
+        log.info("job %s %s: %s (%s)", job.id, status, reason, detail)
+        await self._move(
+            job,
+            token,
+            status,
+            after=after,
+            finished_at=now,
+            last_error=f"{reason}: {detail}"[:2000],
+            actual_cents=job.estimate_cents if charge else 0,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        ctl.ended = True
+
+    async def _needs_review(
+        self, job: Job, token: str, ctl: JobControl, reason: Reason, detail: str
+    ) -> None:
+        now = utcnow()
+
+        async def after(s: AsyncSession) -> None:
+            await notices.job_needs_review(s, job, reason=reason, detail=detail, now=now)
+            await notices.job_progress(s, job, S.NEEDS_REVIEW, now)
+
+        log.warning("job %s needs review: %s (%s)", job.id, reason, detail)
+        # The reservation stays held: the provider may have charged for it.
+        await self._move(
+            job,
+            token,
+            S.NEEDS_REVIEW,
+            after=after,
+            last_error=f"{reason}: {detail}"[:2000],
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        ctl.ended = True
+
+    async def _after_error(
+        self,
+        job: Job,
+        token: str,
+        ctl: JobControl,
+        decision: RetryDecision,
+        resume: JobStatus,
+        *,
+        charge: bool = False,
+    ) -> JobStatus | None:
+        if decision.retry and decision.at is not None:
+            await self._wait(job, token, ctl, resume, decision.at, decision.reason, decision.detail)
+        else:
+            await self._fail(job, token, ctl, decision.reason, decision.detail, charge=charge)
+        return None
+
+    async def _wait(
+        self,
+        job: Job,
+        token: str,
+        ctl: JobControl,
+        resume: JobStatus,
+        at: datetime,
+        reason: Reason,
+        detail: str,
+        **values: Any,
+    ) -> None:
+        now = utcnow()
+
+        async def after(s: AsyncSession) -> None:
+            await notices.job_progress(s, job, S.RETRY_WAIT, now)
+
+        log.info("job %s waits until %s: %s (%s)", job.id, at.isoformat(), reason, detail)
+        await self._move(
+            job,
+            token,
+            S.RETRY_WAIT,
+            after=after,
+            resume_status=resume,
+            run_after=at,
+            attempts=job.attempts + 1,
+            last_error=f"{reason}: {detail}"[:2000],
+            lease_owner=None,
+            lease_expires_at=None,
+            **values,
+        )
+        ctl.ended = True
+
+    async def _move(
+        self,
+        job: Job,
+        token: str,
+        target: JobStatus,
+        *,
+        after: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        **values: Any,
+    ) -> None:
+        """One committed, fenced transition (``target == job.status``: an update in place)."""
+        if target != job.status:
+            check_transition(job, target)
+        now = utcnow()
+        async with self.db.session() as s:
+            changed = await queue.update_job(
+                s, _id(job), token=token, expect=(job.status,), now=now, status=target, **values
+            )
+            if not changed:
+                await s.rollback()
+                raise LeaseLost
+            previous = {k: getattr(job, k) for k in ("status", *values)}
+            job.status = target
+            for key, value in values.items():
+                setattr(job, key, value)
+            try:
+                if after is not None:
+                    await after(s)
+                await s.commit()
+            except BaseException:
+                for key, value in previous.items():
+                    setattr(job, key, value)
+                raise
+
+    # ------------------------------------------------------------------ inputs
+
+    async def _resolve_inputs(self, job: Job) -> dict[str, str]:
+        """``params["inputs_from"]``: {name: {"job": id} | {"take": id}, "media": "video"|"audio"}
+        becomes {name: local path} (a lip-sync's take and voice, a face pass's take)."""
+        wanted: dict[str, dict[str, Any]] = job.params.get("inputs_from", {})
+        if not wanted:
+            return {}
+        paths: dict[str, str] = {}
+        async with self.db.session() as s:
+            for name, ref in wanted.items():
+                if "take" in ref:
+                    take = await get_take(s, job.guild_id, int(ref["take"]))
+                else:
+                    take = await take_of_job(s, job.guild_id, int(ref["job"]))
+                if take is None:
+                    raise LookupError(f"input {name}: no take for {ref}")
+                media = ref.get("media", "video")
+                asset_id = take.audio_asset_id if media == "audio" else take.video_asset_id
+                if asset_id is None:
+                    raise LookupError(f"input {name}: take {take.id} has no {media}")
+                sha = await asset_sha256(s, job.guild_id, asset_id)
+                if sha is None:
+                    raise LookupError(f"input {name}: asset {asset_id} not found")
+                paths[name] = str(await self.store.local_path(sha))
+        return paths
+
+
+async def _try_cancel(registry: ProviderRegistry, job: Job, handle: dict[str, Any]) -> None:
+    try:
+        provider = registry[job.provider]
+        cancel = getattr(provider, "cancel", None)
+        if cancel is not None and handle:
+            await cancel(handle)
+    except Exception as exc:  # best effort; the job is already cancelled on our side
+        log.info("job %s: provider cancel failed: %s", job.id, exc)
+
+
+def _id(job: Job) -> int:
+    assert job.id is not None
+    return job.id
+
+
+def _refreshed(job: Job, status: JobStatus, handle: dict[str, Any]) -> Job:
+    copy = job.model_copy()
+    copy.status, copy.provider_handle = status, handle
+    return copy
