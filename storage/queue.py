@@ -349,3 +349,16 @@ async def count_by_status(db: Database, guild_id: int | None = None) -> dict[Job
 
 def is_terminal(status: JobStatus) -> bool:
     return status in TERMINAL_JOB_STATUSES
+
+
+async def set_card_message(
+    session: AsyncSession, guild_id: int, job_ids: Sequence[int], message_id: int
+) -> int:
+    """The bot posted the status card of these jobs: remember its message id (no lease check)."""
+    result = await session.exec(
+        update(Job)
+        .where(Job.guild_id == guild_id, col(Job.id).in_(list(job_ids)))
+        .values(card_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
