@@ -357,7 +357,7 @@ async def set_card_message(
     """The bot posted the status card of these jobs: remember its message id (no lease check)."""
     result = await session.exec(
         update(Job)
-        .where(Job.guild_id == guild_id, col(Job.id).in_(list(job_ids)))
+        .where(col(Job.guild_id) == guild_id, col(Job.id).in_(list(job_ids)))
         .values(card_message_id=message_id)
         .execution_options(synchronize_session=False)
     )
