@@ -1,0 +1,173 @@
+"""Runway API (providers.md §3): tasks behind ``X-Runway-Version``.
+
+``image_to_video`` (gen4_turbo), ``text_to_video`` and character performance (``act_two``: a
+member's acting video drives a character image). Over the concurrency limit Runway accepts the task
+and holds it ``THROTTLED`` (we report QUEUED); 429 means the daily cap. ``SAFETY.*`` failures are
+refusals (credits are spent, do not retry); ``INTERNAL*`` failures may be retried. Cancel is
+``DELETE /v1/tasks/{id}``. There is no task list: an unknown submit cannot be reconciled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pipeline.providers._http import (
+    REFUSED,
+    HttpAdapter,
+    Phase,
+    PriceTable,
+    Rate,
+    data_url_for,
+    is_remote,
+    ratio_of,
+)
+from pipeline.providers.base import (
+    Capability,
+    GenRequest,
+    PollResult,
+    ProviderState,
+    Refused,
+    SubmitResult,
+    TransientError,
+)
+
+NAME = "runway"
+API_VERSION = "2024-11-06"
+_RATIOS = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"]
+_STATES = {
+    "PENDING": ProviderState.QUEUED,
+    "THROTTLED": ProviderState.QUEUED,
+    "RUNNING": ProviderState.RUNNING,
+    "SUCCEEDED": ProviderState.SUCCEEDED,
+    "FAILED": ProviderState.FAILED,
+    "CANCELLED": ProviderState.CANCELLED,
+    "CANCELED": ProviderState.CANCELLED,  # Runway's skills docs spell it this way
+}
+_DATA_URI_LIMIT = 5 * 1024 * 1024
+
+
+def _asset(value: str) -> str:
+    """A URL as is; a local file as a data URI (Runway takes those up to 5 MB)."""
+    if is_remote(value) or value.startswith("runway://"):
+        return value
+    uri = data_url_for(value)
+    if len(uri) > _DATA_URI_LIMIT:
+        raise Refused(
+            "input over Runway's 5 MB data-URI limit; upload it first", code="input_too_large"
+        )
+    return uri
+
+
+class RunwayAdapter(HttpAdapter):
+    name = NAME
+    default_base_url = "https://api.dev.runwayml.com"
+    default_concurrency = 2  # tier 1: 1-2 per model; extra tasks wait THROTTLED anyway
+    capabilities = frozenset(
+        {Capability.IMAGE_TO_VIDEO, Capability.TEXT_TO_VIDEO, Capability.PERFORMANCE}
+    )
+    media_kinds = frozenset({"video", "image"})
+    # credits per second, 1 credit = 1 cent [UNVERIFIED]
+    prices: ClassVar[PriceTable] = PriceTable(
+        {
+            "gen4_turbo": Rate(per_second=5),
+            "gen4.5": Rate(per_second=12),
+            "act_two": Rate(per_second=5),
+            "gen4_aleph": Rate(per_second=15),
+            "veo3": Rate(per_second=40),
+            "veo3.1": Rate(per_second=40),
+            "veo3.1_fast": Rate(per_second=15),
+            "gen3a_turbo": Rate(per_second=5),
+        },
+        default_model="gen4_turbo",
+    )
+
+    def api_headers(self) -> dict[str, str]:
+        return {**self.auth_headers(), "X-Runway-Version": API_VERSION}
+
+    def model_for(self, request: GenRequest) -> str:
+        if request.model:
+            return request.model
+        if request.capability is Capability.PERFORMANCE:
+            return "act_two"
+        if request.capability is Capability.TEXT_TO_VIDEO:
+            return "gen4.5"
+        return self.prices.default_model
+
+    def endpoint_and_body(self, request: GenRequest) -> tuple[str, dict[str, Any]]:
+        model = self.model_for(request)
+        ratio = ratio_of(request.width, request.height, _RATIOS)
+        body: dict[str, Any] = {"model": model, "ratio": ratio, "seed": request.seed}
+        if "contentModeration" in request.options:
+            body["contentModeration"] = request.options["contentModeration"]
+        if request.capability is Capability.PERFORMANCE:
+            if "character" not in request.inputs or "video" not in request.inputs:
+                raise Refused("act_two needs inputs 'character' and 'video'", code="missing_input")
+            character = request.inputs["character"]
+            kind = "video" if character.lower().endswith((".mp4", ".mov", ".webm")) else "image"
+            body["character"] = {"type": kind, "uri": _asset(character)}
+            body["reference"] = {"type": "video", "uri": _asset(request.inputs["video"])}
+            body["bodyControl"] = bool(request.options.get("bodyControl", True))
+            body["expressionIntensity"] = int(request.options.get("expressionIntensity", 3))
+            return "v1/character_performance", body
+        duration = min(10, max(2, round(request.duration_s)))
+        if model == "gen3a_turbo":
+            duration = 5 if request.duration_s <= 7.5 else 10
+        body["duration"] = duration
+        if request.prompt:
+            body["promptText"] = request.prompt[:1000]
+        if request.capability is Capability.TEXT_TO_VIDEO:
+            return "v1/text_to_video", body
+        if "image" not in request.inputs:
+            raise Refused("image_to_video needs inputs['image']", code="missing_input")
+        body["promptImage"] = _asset(request.inputs["image"])
+        return "v1/image_to_video", body
+
+    async def submit(self, request: GenRequest, idempotency_key: str) -> SubmitResult:
+        path, body = self.endpoint_and_body(request)
+        task = self.json_of(await self.submit_post(self.url(path), json_body=body), Phase.SUBMIT)
+        task_id = task.get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise self._fail(TransientError("task without an id", code="malformed_json"))
+        self.log.info("runway task %s (%s) for job %s", task_id, path, idempotency_key)
+        return SubmitResult(provider_job_id=task_id, handle={"id": task_id})
+
+    async def poll(self, handle: dict[str, Any]) -> PollResult:
+        task = self.json_of(
+            await self.call("GET", self.url(f"v1/tasks/{handle['id']}")), Phase.POLL
+        )
+        status = str(task.get("status", ""))
+        state = _STATES.get(status, ProviderState.RUNNING)
+        if state is ProviderState.SUCCEEDED:
+            output = task.get("output") or []
+            urls = tuple(u for u in output if isinstance(u, str))
+            if not urls:
+                return PollResult(
+                    ProviderState.FAILED, error_code="no_output", retryable=True, raw=task
+                )
+            return PollResult(state, progress=1.0, output_urls=urls, raw=task)
+        if state is ProviderState.FAILED:
+            code = str(task.get("failureCode") or "FAILED")
+            safety = code.startswith("SAFETY")
+            return PollResult(
+                state,
+                error_code=f"{REFUSED}:{code}" if safety else code,
+                error_message=str(task.get("failure") or ""),
+                retryable=code.startswith("INTERNAL"),
+                raw=task,
+            )
+        progress = task.get("progress")
+        return PollResult(
+            state,
+            progress=float(progress) if isinstance(progress, int | float) else None,
+            raw=task,
+        )
+
+    async def cancel(self, handle: dict[str, Any]) -> None:
+        try:
+            await self.call("DELETE", self.url(f"v1/tasks/{handle['id']}"))
+        except Refused as exc:
+            if exc.status != 404:  # already gone is what we wanted
+                raise
+
+
+PROVIDER_CLASS = RunwayAdapter

@@ -1,0 +1,121 @@
+"""The shared provider plumbing: Retry-After, the status map, media checks, download_to."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.providers._http import (
+    Phase,
+    PriceTable,
+    Rate,
+    data_url_for,
+    download_to,
+    exception_for,
+    parse_retry_after,
+    sniff_kind,
+)
+from pipeline.providers.base import (
+    Capability,
+    DownloadError,
+    GenRequest,
+    RateLimited,
+    Refused,
+    ResultExpired,
+    SubmitOutcomeUnknown,
+    TransientError,
+)
+from pipeline.providers.luma import LumaAdapter
+from tests.fakes.media import audio_mp3, audio_wav, image_png, video_mp4
+
+
+def test_retry_after_seconds_and_http_dates() -> None:
+    now = time.time()
+    assert parse_retry_after("7") == 7
+    assert parse_retry_after(" 1.5 ") == 1.5
+    assert parse_retry_after(email.utils.formatdate(now + 120, usegmt=True), now=now) == (
+        pytest.approx(120, abs=1)
+    )
+    assert parse_retry_after(email.utils.formatdate(now - 60, usegmt=True), now=now) == 0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("") is None and parse_retry_after(None) is None
+
+
+def _resp(
+    status: int, body: object = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    return httpx.Response(
+        status, json=body, headers=headers, request=httpx.Request("GET", "https://x")
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "phase", "expected"),
+    [
+        (429, Phase.SUBMIT, RateLimited),
+        (429, Phase.POLL, RateLimited),
+        (500, Phase.SUBMIT, SubmitOutcomeUnknown),
+        (503, Phase.SUBMIT, SubmitOutcomeUnknown),
+        (408, Phase.SUBMIT, SubmitOutcomeUnknown),
+        (500, Phase.POLL, TransientError),
+        (401, Phase.SUBMIT, Refused),
+        (422, Phase.SUBMIT, Refused),
+        (404, Phase.POLL, Refused),
+        (403, Phase.DOWNLOAD, ResultExpired),
+        (410, Phase.DOWNLOAD, ResultExpired),
+    ],
+)
+def test_status_map(status: int, phase: Phase, expected: type[Exception]) -> None:
+    assert type(exception_for(_resp(status, {"detail": "x"}), phase)) is expected
+
+
+def test_error_envelopes_and_secrets() -> None:
+    google = _resp(
+        429,
+        {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}},
+        {"Retry-After": "3"},
+    )
+    exc = exception_for(google, Phase.SUBMIT)
+    assert exc.code == "RESOURCE_EXHAUSTED" and exc.retry_after_s == 3
+    echo = exception_for(_resp(400, {"detail": "bad key sk-123"}), Phase.SUBMIT, "sk-123")
+    assert "sk-123" not in str(echo)
+    fastapi = exception_for(
+        _resp(422, {"detail": [{"loc": ["body", "text"], "msg": "field required"}]}), Phase.SUBMIT
+    )
+    assert "body.text: field required" in str(fastapi)
+
+
+def test_sniffing_real_media() -> None:
+    assert sniff_kind(video_mp4()[:16]) == "video"
+    assert sniff_kind(image_png()[:16]) == "image"
+    assert sniff_kind(audio_mp3()[:16]) == "audio"
+    assert sniff_kind(audio_wav()[:16]) == "audio"
+    assert sniff_kind(b"<!DOCTYPE html>") is None
+
+
+async def test_download_to_names_the_file_by_sha256(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(video_mp4())
+    adapter = LumaAdapter("k")
+    got = await download_to(adapter, data_url_for(clip), tmp_path / "media")
+    assert got.sha256 == hashlib.sha256(video_mp4()).hexdigest()
+    assert got.path.name == got.sha256 and got.path.read_bytes() == video_mp4()
+    page = "data:text/html;base64,PCFET0NUWVBFIGh0bWw+"
+    with pytest.raises(DownloadError):
+        await download_to(adapter, page, tmp_path / "media")
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == [got.sha256]
+    await adapter.aclose()
+
+
+def test_price_table_rounds_up_and_falls_back() -> None:
+    table = PriceTable(
+        {"a": Rate(per_request=1, per_second=2.5), "b": Rate(per_character=0.03)}, default_model="a"
+    )
+    assert table.estimate(GenRequest(Capability.TEXT_TO_VIDEO, "x", duration_s=3)) == 9
+    assert table.estimate(GenRequest(Capability.VOICE, "y" * 10, model="b")) == 1
+    assert table.estimate(GenRequest(Capability.TEXT_TO_VIDEO, "x", model="zz", duration_s=1)) == 4
