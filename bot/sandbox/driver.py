@@ -33,6 +33,8 @@ from bot.sandbox.state import (
 )
 
 OptionValue = Any
+# Modal component type -> the option type whose resolution its values share.
+MODAL_VALUE_TYPES = {5: 6, 6: 8, 7: 9, 8: 7, 19: 11}
 
 
 class Sandbox(SandboxServer):
@@ -333,13 +335,19 @@ class Sandbox(SandboxServer):
         return self._dispatch(member, 3, data, msg.channel, msg)
 
     async def submit_modal(
-        self, member: Member, opened_by: InteractionResult, values: dict[str, str]
+        self, member: Member, opened_by: InteractionResult, values: dict[str, Any]
     ) -> InteractionResult:
-        """``member`` fills the modal ``opened_by`` showed (``{text_input_custom_id: text}``)."""
+        """``member`` fills the modal ``opened_by`` showed.
+
+        ``values`` maps custom ids to: text (text inputs), a list of strings (string selects),
+        a list of Members/Roles/Channels (entity selects) or of ``sandbox.attachment(...)``
+        (file uploads).
+        """
         modal = opened_by.modal
         if modal is None:
             raise SandboxUsageError("that interaction did not open a modal")
         unknown = set(values)
+        resolved: dict[str, dict[str, Any]] = {}
 
         def fill(node: dict[str, Any]) -> dict[str, Any]:
             t = node.get("type")
@@ -354,12 +362,20 @@ class Sandbox(SandboxServer):
                 if node.get("required", True) and not text:
                     raise SandboxUsageError(f"text input {cid!r} is required")
                 return {"type": 4, "custom_id": cid, "value": text}
-            return {"type": t, "custom_id": cid, "values": list(values.get(str(cid), []))}
+            if cid is None:
+                return {"type": t}  # text display and other read-only parts
+            picked = list(values.get(str(cid), []))
+            as_option = MODAL_VALUE_TYPES.get(int(t or 0))
+            if as_option is not None:
+                picked = [self._resolve(as_option, v, resolved) for v in picked]
+            return {"type": t, "custom_id": cid, "values": picked}
 
         comps = [fill(c) for c in modal.get("components") or []]
         if unknown:
             raise SandboxUsageError(f"modal has no inputs {sorted(unknown)}")
-        data = {"custom_id": modal["custom_id"], "components": comps}
+        data: dict[str, Any] = {"custom_id": modal["custom_id"], "components": comps}
+        if resolved:
+            data["resolved"] = resolved
         origin = opened_by.interaction
         return self._dispatch(member, 5, data, origin.channel, origin.message)
 

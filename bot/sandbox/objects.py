@@ -23,6 +23,7 @@ UPLOAD_LIMITS = {0: 10 * MIB, 1: 10 * MIB, 2: 50 * MIB, 3: 100 * MIB}
 ALL_PERMISSIONS = discord.Permissions.all().value
 ADMINISTRATOR = discord.Permissions(administrator=True).value
 MENTION_EVERYONE = discord.Permissions(mention_everyone=True).value
+VIEW_CHANNEL = discord.Permissions(view_channel=True).value
 # A new server's @everyone: general + text permissions, without the moderation ones.
 DEFAULT_EVERYONE = (
     discord.Permissions.general() | discord.Permissions.text()
@@ -151,6 +152,39 @@ class Channel:
     available_tags: list[dict[str, Any]] = field(default_factory=list)
     rate_limit_per_user: int = 0
     flags: int = 0
+    # Permission overwrites: target id -> (type 0 role / 1 member, allow bits, deny bits).
+    overwrites: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    thread_members: set[int] = field(default_factory=set)
+
+    def set_permissions(self, target: Role | Member, *, allow: Perms = 0, deny: Perms = 0) -> None:
+        """A permission overwrite, as a server admin sets it in the channel's settings."""
+        kind = 1 if isinstance(target, Member) else 0
+        self.overwrites[target.id] = (kind, perm_value(allow), perm_value(deny))
+        self.guild.state.notify("channel_update", self)
+
+    def permissions_for(self, member: Member) -> int:
+        """Discord's resolution: guild permissions, then @everyone, role and member overwrites."""
+        if self.is_thread and self.parent_id is not None:
+            parent = self.guild.channels.get(self.parent_id)
+            if parent is not None:
+                return parent.permissions_for(member)
+        base = member.permissions
+        if base & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        everyone = self.overwrites.get(self.guild.id)
+        if everyone is not None:
+            base = (base & ~everyone[2]) | everyone[1]
+        allow = deny = 0
+        for rid in member.roles:
+            ow = self.overwrites.get(rid)
+            if ow is not None and ow[0] == 0:
+                allow |= ow[1]
+                deny |= ow[2]
+        base = (base & ~deny) | allow
+        mine = self.overwrites.get(member.id)
+        if mine is not None and mine[0] == 1:
+            base = (base & ~mine[2]) | mine[1]
+        return base if base & VIEW_CHANNEL else 0
 
     @property
     def is_thread(self) -> bool:
@@ -309,6 +343,7 @@ class Interaction:
     modal: dict[str, Any] | None = None
     choices: list[dict[str, Any]] | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)  # error answers the bot received
+    token_expired: bool = False  # set by the driver to play "15 minutes later"
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     replied: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -88,7 +88,10 @@ def channel(c: Channel) -> Json:
         "name": c.name,
         "position": c.position,
         "parent_id": str(c.parent_id) if c.parent_id else None,
-        "permission_overwrites": [],
+        "permission_overwrites": [
+            {"id": str(tid), "type": kind, "allow": str(allow), "deny": str(deny)}
+            for tid, (kind, allow, deny) in c.overwrites.items()
+        ],
         "nsfw": False,
         "rate_limit_per_user": c.rate_limit_per_user,
         "last_message_id": str(c.last_message_id) if c.last_message_id else None,
@@ -306,7 +309,7 @@ def interaction(i: Interaction, cdn: str, attachment_size_limit: int) -> Json:
         "channel_id": str(i.channel.id),
         "channel": channel(i.channel),
         "locale": i.member.locale,
-        "app_permissions": str(i.channel.guild.me.permissions),
+        "app_permissions": str(i.channel.permissions_for(i.channel.guild.me)),
         "entitlements": [],
         "entitlement_sku_ids": [],
         "attachment_size_limit": attachment_size_limit,
@@ -321,7 +324,8 @@ def interaction(i: Interaction, cdn: str, attachment_size_limit: int) -> Json:
             "features": i.guild.features,
         }
         out["guild_locale"] = i.guild.locale
-        out["member"] = member(i.member, with_permissions=True)
+        out["member"] = member(i.member)
+        out["member"]["permissions"] = str(i.channel.permissions_for(i.member))
     else:
         out["user"] = user(i.member.user)
     if i.message is not None:

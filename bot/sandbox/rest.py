@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import discord
 from aiohttp import web
 
 from bot.sandbox import payloads, rest_guild
@@ -28,7 +29,27 @@ if TYPE_CHECKING:
 
 CANNOT_SEND_IN_NON_TEXT = 50008
 THREAD_ALREADY_CREATED = 160004
-MANAGE_MESSAGES = 1 << 13
+MISSING_ACCESS = 50001
+_P = discord.Permissions
+VIEW_CHANNEL = _P(view_channel=True).value
+SEND_MESSAGES = _P(send_messages=True).value
+SEND_IN_THREADS = _P(send_messages_in_threads=True).value
+ATTACH_FILES = _P(attach_files=True).value
+MANAGE_MESSAGES = _P(manage_messages=True).value
+CREATE_PUBLIC_THREADS = _P(create_public_threads=True).value
+CREATE_PRIVATE_THREADS = _P(create_private_threads=True).value
+# Pinning: pin_messages (split from manage_messages in 2025) or manage_messages.
+PIN_MESSAGES = _P(pin_messages=True).value | MANAGE_MESSAGES
+
+
+def bot_may(chan: Channel, needed: int) -> int:
+    """The bot's permissions in ``chan``; 403 like Discord when one of ``needed`` is missing."""
+    perms = chan.permissions_for(chan.guild.me)
+    if not perms & VIEW_CHANNEL:
+        raise DiscordError(403, MISSING_ACCESS, "Missing Access")
+    if perms & needed != needed:
+        raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+    return perms
 
 
 def _no_content() -> web.Response:
@@ -59,6 +80,12 @@ class ChannelRoutes:
         router.add_post(p + "/channels/{cid}/threads", self.thread_standalone)
         router.add_patch(p + "/channels/{cid}", self.edit_channel)
         router.add_post(p + "/channels/{cid}/polls/{mid}/expire", self.expire_poll)
+        router.add_put(p + "/channels/{cid}/messages/pins/{mid}", self.pin)
+        router.add_delete(p + "/channels/{cid}/messages/pins/{mid}", self.unpin)
+        router.add_put(p + "/channels/{cid}/pins/{mid}", self.pin)
+        router.add_delete(p + "/channels/{cid}/pins/{mid}", self.unpin)
+        router.add_put(p + "/channels/{cid}/thread-members/{uid}", self.join_thread)
+        router.add_delete(p + "/channels/{cid}/thread-members/{uid}", self.leave_thread)
         router.add_get(p + "/channels/{cid}/polls/{mid}/answers/{aid}", self.poll_voters)
 
     # -- login -------------------------------------------------------------------------------
@@ -148,8 +175,10 @@ class ChannelRoutes:
         chan = self.s.channel(request.match_info["cid"])
         self._postable(chan)
         body, uploads = await read_body(request)
+        needed = SEND_IN_THREADS if chan.is_thread else SEND_MESSAGES
+        perms = bot_may(chan, needed | (ATTACH_FILES if uploads else 0))
         bot = self.state.bot_user
-        msg = new_message(chan, bot, body, uploads, author_permissions=chan.guild.me.permissions)
+        msg = new_message(chan, bot, body, uploads, author_permissions=perms)
         self.s.store_message(msg)
         return self.s.json_message(msg)
 
@@ -172,7 +201,7 @@ class ChannelRoutes:
             body,
             uploads,
             limit=chan.guild.upload_limit,
-            author_permissions=chan.guild.me.permissions,
+            author_permissions=chan.permissions_for(chan.guild.me),
             editing=True,
         )
         self.s.message_updated(msg)
@@ -181,10 +210,7 @@ class ChannelRoutes:
     async def delete(self, request: web.Request) -> web.Response:
         chan = self.s.channel(request.match_info["cid"])
         msg = self.s.message(chan, request.match_info["mid"])
-        if msg.author is not self.state.bot_user and not (
-            chan.guild.me.permissions & MANAGE_MESSAGES
-        ):
-            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        bot_may(chan, 0 if msg.author is self.state.bot_user else MANAGE_MESSAGES)
         self.s.delete_message(msg)
         return _no_content()
 
@@ -195,6 +221,44 @@ class ChannelRoutes:
     async def react(self, request: web.Request) -> web.Response:
         chan = self.s.channel(request.match_info["cid"])
         self.s.message(chan, request.match_info["mid"])
+        return _no_content()
+
+    async def pin(self, request: web.Request) -> web.Response:
+        chan = self.s.channel(request.match_info["cid"])
+        msg = self.s.message(chan, request.match_info["mid"])
+        if not bot_may(chan, 0) & PIN_MESSAGES:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        msg.pinned = True
+        self.s.message_updated(msg)
+        return _no_content()
+
+    async def unpin(self, request: web.Request) -> web.Response:
+        chan = self.s.channel(request.match_info["cid"])
+        msg = self.s.message(chan, request.match_info["mid"])
+        if not bot_may(chan, 0) & PIN_MESSAGES:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        msg.pinned = False
+        self.s.message_updated(msg)
+        return _no_content()
+
+    def _thread_member(self, request: web.Request) -> tuple[Channel, int]:
+        chan = self.s.channel(request.match_info["cid"])
+        if not chan.is_thread:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        raw = request.match_info["uid"]
+        uid = self.state.bot_user.id if raw == "@me" else int(raw) if raw.isdigit() else 0
+        if uid not in chan.guild.members:
+            raise DiscordError(404, 10007, "Unknown Member")
+        return chan, uid
+
+    async def join_thread(self, request: web.Request) -> web.Response:
+        chan, uid = self._thread_member(request)
+        chan.thread_members.add(uid)
+        return _no_content()
+
+    async def leave_thread(self, request: web.Request) -> web.Response:
+        chan, uid = self._thread_member(request)
+        chan.thread_members.discard(uid)
         return _no_content()
 
     # -- threads -----------------------------------------------------------------------------
@@ -224,6 +288,7 @@ class ChannelRoutes:
             )
         if chan.is_thread or chan.type not in (0, 5):
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        bot_may(chan, CREATE_PUBLIC_THREADS)
         guild = chan.guild
         thread = Channel(
             msg.id,  # Discord reuses the starter message's id as the thread's
@@ -248,6 +313,8 @@ class ChannelRoutes:
             return await self._forum_post(chan, name, body, uploads)
         if chan.type not in (0, 5):
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        private = int(body.get("type") or 11) == 12
+        bot_may(chan, CREATE_PRIVATE_THREADS if private else CREATE_PUBLIC_THREADS)
         thread = guild.add_thread(chan, name, self.state.bot_user, type=int(body.get("type") or 11))
         thread.auto_archive_duration = int(body.get("auto_archive_duration") or 1440)
         return self._thread_created(thread)
@@ -264,6 +331,7 @@ class ChannelRoutes:
                 "applied_tags", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."
             )
         guild = forum.guild
+        perms = bot_may(forum, SEND_MESSAGES | (ATTACH_FILES if uploads else 0))
         # Validate the starter message before the thread exists, so a bad body leaves nothing.
         probe = Channel(0, guild, name, type=11, parent_id=forum.id)
         starter = new_message(
@@ -271,7 +339,7 @@ class ChannelRoutes:
             self.state.bot_user,
             message_body,
             uploads,
-            author_permissions=guild.me.permissions,
+            author_permissions=perms,
         )
         thread = Channel(
             starter.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import discord
 from aiohttp import web
 
 from bot.sandbox import payloads
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 ENTITY_EXTERNAL = 3
+MANAGE_EVENTS = discord.Permissions(manage_events=True).value
+CREATE_EVENTS = discord.Permissions(create_events=True).value
+MISSING_PERMISSIONS = 50013
 
 
 def _parse_time(value: Any, field: str) -> datetime:
@@ -166,6 +170,9 @@ class GuildRoutes:
         data.setdefault("entity_metadata", None)
         data.setdefault("channel_id", None)
         data.setdefault("entity_id", None)
+        me = guild.me.permissions
+        if not me & (MANAGE_EVENTS | CREATE_EVENTS):
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
         check_event(data)
         event = ScheduledEvent(self.state.ids.next(), guild.id, self.state.bot_user.id, data)
         data["creator"] = payloads.user(self.state.bot_user)

@@ -124,7 +124,7 @@ class InteractionRoutes:
         guild = inter.channel.guild
         if rtype == 4:
             msg = new_message(
-                inter.channel, bot, data, uploads, author_permissions=guild.me.permissions
+                inter.channel, bot, data, uploads, author_permissions=self._app_permissions(inter)
             )
             self._as_interaction_message(inter, msg)
             inter.original = msg
@@ -151,7 +151,7 @@ class InteractionRoutes:
                 data,
                 uploads,
                 limit=guild.upload_limit,
-                author_permissions=guild.me.permissions,
+                author_permissions=self._app_permissions(inter),
                 editing=True,
             )
             inter.original = target
@@ -172,6 +172,10 @@ class InteractionRoutes:
         inter.modal = dict(data)
         return None
 
+    @staticmethod
+    def _app_permissions(inter: Interaction) -> int:
+        return inter.channel.permissions_for(inter.channel.guild.me)
+
     def _as_interaction_message(self, inter: Interaction, msg: Message) -> None:
         msg.webhook_id = self.state.application_id
         msg.application_id = self.state.application_id
@@ -186,6 +190,7 @@ class InteractionRoutes:
             inter is None
             or request.match_info["aid"] != str(self.state.application_id)
             or inter.ack_type is None
+            or inter.token_expired
             or time.monotonic() - inter.dispatched_at > INTERACTION_TOKEN_LIFETIME
         ):
             raise not_found(UNKNOWN_WEBHOOK, "Webhook")
@@ -215,7 +220,7 @@ class InteractionRoutes:
                     body,
                     uploads,
                     limit=guild.upload_limit,
-                    author_permissions=guild.me.permissions,
+                    author_permissions=self._app_permissions(inter),
                     editing=True,
                 )
                 original.flags &= ~FLAG_LOADING
@@ -231,7 +236,7 @@ class InteractionRoutes:
                     self.state.bot_user,
                     body,
                     uploads,
-                    author_permissions=guild.me.permissions,
+                    author_permissions=self._app_permissions(inter),
                 )
                 self._as_interaction_message(inter, msg)
                 msg.type = 0
@@ -260,7 +265,7 @@ class InteractionRoutes:
                 body,
                 uploads,
                 limit=guild.upload_limit,
-                author_permissions=guild.me.permissions,
+                author_permissions=self._app_permissions(inter),
                 editing=True,
             )
         except DiscordError as err:

@@ -72,6 +72,10 @@ class InteractionResult:
     def ack_latency(self) -> float | None:
         return self.interaction.ack_latency
 
+    def expire_token(self) -> None:
+        """Play "15 minutes later": follow-ups and @original edits now get 404 10015."""
+        self.interaction.token_expired = True
+
     async def acknowledged(self, timeout: float | None = None) -> InteractionResult:  # noqa: ASYNC109
         """Wait for the callback; AssertionError if it did not arrive within Discord's 3 s."""
         i = self.interaction

@@ -226,7 +226,7 @@ class SandboxServer:
 
     def message(self, channel: Channel, mid: int | str) -> Message:
         msg = self.state.messages.get(int(mid)) if str(mid).isdigit() else None
-        if msg is None or msg.deleted or msg.channel is not channel:
+        if msg is None or msg.deleted or msg.ephemeral or msg.channel is not channel:
             raise not_found(UNKNOWN_MESSAGE, "Message")
         return msg
 
@@ -336,6 +336,9 @@ class SandboxServer:
             )
         elif kind == "channel_create":
             self.gateway.dispatch("CHANNEL_CREATE", payloads.channel(obj))
+        elif kind == "channel_update":
+            event = "THREAD_UPDATE" if obj.is_thread else "CHANNEL_UPDATE"
+            self.gateway.dispatch(event, payloads.channel(obj))
         elif kind == "member_add":
             self.gateway.dispatch(
                 "GUILD_MEMBER_ADD", {**payloads.member(obj), "guild_id": str(obj.guild.id)}

@@ -6,6 +6,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import discord
+import pytest
+
 from bot.sandbox import running
 from tests.sandbox.conftest import World
 from tests.sandbox.testbot import build_bot
@@ -126,3 +129,42 @@ async def test_edit_drops_the_attachment(world: World) -> None:
         msg = await res.reply()
         await sb.wait_for_message(world.dailies, lambda m: m.content == "final")
     assert msg.edited and msg.attachments == []
+
+
+async def test_modal_with_file_upload(world: World) -> None:
+    sb = world.sandbox
+    a, b = sb.attachment("a.png", b"a" * 10), sb.attachment("b.png", b"b" * 5)
+    async with running(sb, build_bot(world.guild.id)):
+        opened = await (
+            await sb.slash(world.alice, "reference", channel=world.dailies)
+        ).acknowledged()
+        res = await sb.submit_modal(world.alice, opened, {"caption": "Mara", "image": [a, b]})
+        msg = await res.reply()
+    assert msg.content == "Mara: ['a.png', 'b.png'] 15"
+
+
+async def test_channel_overwrites_forbid_the_bot(world: World) -> None:
+    sb = world.sandbox
+    locked = world.guild.add_channel("announcements")
+    locked.set_permissions(world.guild.me, deny=discord.Permissions(send_messages=True))
+    async with running(sb, build_bot(world.guild.id)):
+        denied = await sb.slash(world.alice, "announce", {"where": locked, "text": "hi"})
+        allowed = await sb.slash(world.alice, "announce", {"where": world.dailies, "text": "hi"})
+        assert (await denied.reply()).content == "forbidden: 50013"
+        assert (await allowed.reply()).content == "posted"
+    assert locked.messages == [] and [m.content for m in world.dailies.messages] == ["hi"]
+
+
+async def test_follow_up_after_the_token_expired(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        res = await (await sb.slash(world.alice, "render", channel=world.dailies)).acknowledged()
+        await until(lambda: bot.events_seen and bot.events_seen[-1][0] == "render_token")
+        interaction = bot.events_seen[-1][1]
+        res.expire_token()  # "15 minutes later"
+        with pytest.raises(discord.NotFound) as caught:
+            await interaction.followup.send("your render is ready")
+        assert caught.value.code == 10015
+        await interaction.channel.send("your render is ready")  # the fallback Dailies uses
+    assert world.dailies.messages[-1].content == "your render is ready"
+    assert res.original is not None and res.original.flags & 128  # still "thinking"

@@ -46,6 +46,24 @@ class NoteModal(discord.ui.Modal, title="Director's note"):
         )
 
 
+class ReferenceModal(discord.ui.Modal, title="New reference"):
+    caption: discord.ui.Label[Any] = discord.ui.Label(
+        text="Caption", component=discord.ui.TextInput(custom_id="caption")
+    )
+    image: discord.ui.Label[Any] = discord.ui.Label(
+        text="Image", component=discord.ui.FileUpload(custom_id="image", max_values=2)
+    )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        assert isinstance(self.caption.component, discord.ui.TextInput)
+        assert isinstance(self.image.component, discord.ui.FileUpload)
+        files = self.image.component.values
+        data = [await f.read() for f in files]
+        await interaction.response.send_message(
+            f"{self.caption.component.value}: {[f.filename for f in files]} {sum(map(len, data))}"
+        )
+
+
 class ShotSelect(discord.ui.View):
     @discord.ui.select(
         custom_id="shot-select",
@@ -164,6 +182,27 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
     @bot.tree.command(name="note", description="Leave a note", guild=guild)
     async def note(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_modal(NoteModal())
+
+    @bot.tree.command(name="reference", description="Upload in a modal", guild=guild)
+    async def reference(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(ReferenceModal())
+
+    @bot.tree.command(name="announce", description="Post in a channel", guild=guild)
+    async def announce(
+        interaction: discord.Interaction[Any], where: discord.TextChannel, text: str
+    ) -> None:
+        await interaction.response.defer(ephemeral=True)
+        try:
+            await where.send(text)
+        except discord.Forbidden as exc:
+            await interaction.followup.send(f"forbidden: {exc.code}", ephemeral=True)
+            return
+        await interaction.followup.send("posted", ephemeral=True)
+
+    @bot.tree.command(name="render", description="Defer, then report much later", guild=guild)
+    async def render(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer()
+        seen.append(("render_token", interaction))
 
     @bot.tree.command(name="say", description="Repeat text", guild=guild)
     async def say(interaction: discord.Interaction[Any], text: str, safe: bool = True) -> None:
