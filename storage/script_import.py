@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,9 +27,11 @@ from storage.models import (
     Scene,
     Shot,
     ShotCharacter,
+    ShotStatus,
 )
 from storage.screenplay import Outline, display_name
 from storage.script import active_series, create_episode, find_characters, key_of, loose_key
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +114,10 @@ async def _write(
     ]
     locations = _Locations(session, guild_id, series.id, created_by)
     await locations.load()
+    rows = _Rows()
+    now = utcnow()
 
+    scene_ids: list[int] = []
     for scene_position, oscene in enumerate(outline.scenes, 1):
         location = await locations.find_or_create(oscene.location)
         scene = Scene(
@@ -125,62 +132,93 @@ async def _write(
         session.add(scene)
         await session.flush()
         assert scene.id is not None
-        shots = [
-            Shot(
-                guild_id=guild_id,
-                episode_id=episode.id,
-                scene_id=scene.id,
-                position=position,
-                action=oshot.action,
-                duration_s=oshot.duration_s,
-                location_id=scene.location_id,
-                created_by=created_by,
-            )
+        scene_ids.append(scene.id)
+        rows.shots += [
+            {
+                "guild_id": guild_id,
+                "episode_id": episode.id,
+                "scene_id": scene.id,
+                "position": position,
+                "action": oshot.action,
+                "shot_size": "medium",
+                "movement": "static",
+                "lens": "",
+                "duration_s": oshot.duration_s,
+                "location_id": scene.location_id,
+                "provider": "",
+                "status": ShotStatus.DRAFT.value,
+                "is_key": False,
+                "created_by": created_by,
+                "created_at": now,
+                "updated_at": now,
+            }
             for position, oshot in enumerate(oscene.shots, 1)
         ]
-        session.add_all(shots)
-        await session.flush()
-        for shot, oshot in zip(shots, oscene.shots, strict=True):
-            assert shot.id is not None
+        report.scenes += 1
+    # Shots go in as one executemany (the ORM would send one INSERT ... RETURNING per shot on
+    # SQLite); their ids come back in one read.
+    if rows.shots:
+        await session.exec(insert(Shot), params=rows.shots)
+    id_rows = await session.exec(
+        select(Shot.id, Shot.scene_id, Shot.position).where(
+            Shot.guild_id == guild_id, Shot.episode_id == episode.id
+        )
+    )
+    shot_ids = {(scene_id, position): id_ for id_, scene_id, position in id_rows.all()}
+    report.shots = len(shot_ids)
+    for scene_id, oscene in zip(scene_ids, outline.scenes, strict=True):
+        for position, oshot in enumerate(oscene.shots, 1):
+            shot_id = shot_ids[(scene_id, position)]
             present: dict[int, None] = {}
             for line_position, line in enumerate(oshot.lines, 1):
                 character = speakers.get(line.speaker)
                 if character is not None and character.id is not None:
                     present[character.id] = None
-                session.add(
-                    DialogueLine(
-                        guild_id=guild_id,
-                        shot_id=shot.id,
-                        position=line_position,
-                        character_id=character.id if character else None,
-                        speaker=character.name if character else display_name(line.speaker)[:80],
-                        text=line.text,
-                        language=line.language,
-                    )
+                rows.lines.append(
+                    {
+                        "guild_id": guild_id,
+                        "shot_id": shot_id,
+                        "position": line_position,
+                        "character_id": character.id if character else None,
+                        "speaker": character.name if character else display_name(line.speaker)[:80],
+                        "text": line.text,
+                        "language": line.language,
+                        "memorable": False,
+                    }
                 )
-                report.lines += 1
             for pattern, character in in_action:
                 if character.id is not None and pattern.search(oshot.action):
                     present[character.id] = None
-            for character_id in present:
-                session.add(
-                    ShotCharacter(shot_id=shot.id, character_id=character_id, guild_id=guild_id)
-                )
-            session.add(
-                Contribution(
-                    guild_id=guild_id,
-                    episode_id=episode.id,
-                    shot_id=shot.id,
-                    member_id=created_by,
-                    member_name=created_by_name[:100],
-                    role=ContributionRole.WRITER,
-                )
+            rows.cast += [
+                {"shot_id": shot_id, "character_id": cid, "guild_id": guild_id} for cid in present
+            ]
+            rows.credits.append(
+                {
+                    "guild_id": guild_id,
+                    "episode_id": episode.id,
+                    "shot_id": shot_id,
+                    "member_id": created_by,
+                    "member_name": created_by_name[:100],
+                    "role": ContributionRole.WRITER.value,
+                    "created_at": now,
+                }
             )
-        report.scenes += 1
-        report.shots += len(shots)
     report.new_locations = [loc.name for loc in locations.created]
-    await session.flush()
+    report.lines = len(rows.lines)
+    # Lines, cast and credits need no objects back: one multi-row insert each.
+    for model, values in ((DialogueLine, rows.lines), (ShotCharacter, rows.cast),
+                          (Contribution, rows.credits)):  # fmt: skip
+        if values:
+            await session.exec(insert(model), params=values)
     return report
+
+
+@dataclass
+class _Rows:
+    shots: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    cast: list[dict[str, Any]] = field(default_factory=list)
+    credits: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Locations:

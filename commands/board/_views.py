@@ -27,12 +27,15 @@ ICONS = {
 }
 ACCENT = discord.Colour(0xE0A030)
 # (excerpt length, shots listed per scene) from the most detailed to the least.
-_DETAIL_STEPS = ((80, 60), (48, 12), (28, 6))
+_DETAIL_STEPS = ((80, 60), (48, 20), (32, 12), (24, 6))
 
 
 def _runtime(seconds: float) -> str:
     total = round(seconds)
-    return f"{total // 60}:{total % 60:02d}"
+    hours, rest = divmod(total, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{rest // 60}:{rest % 60:02d}"
 
 
 def _excerpt(text: str, limit: int) -> str:
@@ -43,14 +46,18 @@ def _excerpt(text: str, limit: int) -> str:
 
 
 def _shot_line(shot: ShotRow, limit: int) -> str:
-    return (
-        f"`{shot.code}` {ICONS.get(shot.status, '📝')} {_excerpt(shot.action, limit)} · "
-        f"{shot.duration_s:g} s · <@{shot.created_by}>"
-    )
+    icon = ICONS.get(shot.status, "📝")
+    return f"`{shot.code}` {icon} {_excerpt(shot.action, limit)} · {shot.duration_s:g} s"
 
 
-def _scene_title(block: SceneBlock) -> str:
-    return f"**{block.code} · {_excerpt(block.scene.heading, 90)}**"
+def _scene_title(block: SceneBlock, *, writers: bool = True) -> str:
+    title = f"**{block.code} · {_excerpt(block.scene.heading, 90)}**"
+    # Who wrote the scene's shots, once per scene: per shot it would eat the text budget.
+    people = list(dict.fromkeys(shot.created_by for shot in block.shots))
+    if writers and people:
+        more = f" +{len(people) - 3}" if len(people) > 3 else ""
+        title += " · ✍️ " + " ".join(f"<@{p}>" for p in people[:3]) + more
+    return title
 
 
 def _scene_detail(block: SceneBlock, limit: int, per_scene: int, locale: str) -> str:
@@ -67,7 +74,7 @@ def _scene_compact(block: SceneBlock, locale: str) -> str:
     counts = Counter(shot.status for shot in block.shots)
     icons = " ".join(f"{ICONS[s]} {counts[s]}" for s in ICONS if counts[s])
     summary = t("board.scene_counts", locale, shots=len(block.shots), counts=icons or "-")
-    return f"{_scene_title(block)} · {summary}"
+    return f"{_scene_title(block, writers=False)} · {summary}"
 
 
 def board_texts(outline: EpisodeOutline, locale: str, now: str) -> tuple[str, list[str], str]:

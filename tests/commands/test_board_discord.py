@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from storage.models import Episode
+from commands.board import refresh_board
+from storage.models import Episode, GuildSettings
+from storage.screenplay import Outline, OutlineScene, OutlineShot
+from storage.script_import import import_outline
 from tests.commands.script_world import (
     Studio,
     answer,
@@ -59,4 +62,94 @@ async def test_board_is_posted_then_updated_in_place_across_a_restart(studio: St
     text = component_text(board)
     assert "`1.1.2`" in text and "Élodie climbs the stairs." in text
     assert len([m for m in room.messages if "Episode 1 · Pilote" in component_text(m)]) == 1
+    assert f"✍️ <@{ana.id}>" in text and not board.mentions  # credited, never pinged
     assert count_components(board) <= 40 and len(text) <= 4000
+
+
+def big_outline(scenes: int, shots_per_scene: int) -> Outline:
+    return Outline(
+        title="La Tempête",
+        scenes=[
+            OutlineScene(
+                heading=f"EXT. FALAISE {n} - NUIT",
+                location="FALAISE",
+                shots=[
+                    OutlineShot(f"Wave {k} breaks over the rocks, spray in the lamp's beam.", 4.0)
+                    for k in range(shots_per_scene)
+                ],
+            )
+            for n in range(scenes)
+        ],
+    )
+
+
+async def test_a_large_episode_is_summarised_within_discord_limits(studio: Studio) -> None:
+    """120 scenes of 10 shots: one message, <= 40 components, <= 4000 characters."""
+    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
+    async with studio.db.session() as s:
+        await import_outline(s, studio.guild.id, big_outline(120, 10), created_by=ana.id)
+    async with studio.bot():
+        await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
+        board = await board_showing(sb, room, "Episode 1 · La Tempête")
+    text = component_text(board)
+    assert count_components(board) <= 40 and len(text) <= 4000
+    assert "120 scenes · 1200 shots · 0 locked · 1:20:00" in text
+    assert "**1.1 · EXT. FALAISE 0 - NUIT** · 10 shots: 📝 10" in text
+    assert "more scenes (/shot list)" in text
+
+
+async def test_a_mid_sized_episode_lists_shots_with_shorter_excerpts(studio: Studio) -> None:
+    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
+    async with studio.db.session() as s:
+        await import_outline(s, studio.guild.id, big_outline(6, 9), created_by=ana.id)
+    async with studio.bot():
+        await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
+        board = await board_showing(sb, room, "Episode 1 · La Tempête")
+    text = component_text(board)
+    assert count_components(board) <= 40 and len(text) <= 4000
+    assert "`1.6.9`" in text  # every shot is listed
+    assert "Wave 8 breaks over the rocks, spray in the lamp's beam." not in text  # excerpted
+
+
+async def test_board_speaks_the_servers_language_and_forgets_a_deleted_message(
+    studio: Studio,
+) -> None:
+    sb, bea, room = studio.sandbox, studio.bea, studio.writers_room
+    async with studio.db.session() as s:
+        settings = await s.get(GuildSettings, studio.guild.id)
+        assert settings is not None
+        settings.locale = "fr"
+        await s.commit()
+    async with studio.bot() as bot:
+        await answer(await sb.slash(bea, "episode create", {"title": "Pilote"}, channel=room))
+        posted = await answer(await sb.slash(bea, "board episode", {"episode": "1"}, channel=room))
+        assert posted.content.startswith("Le tableau de l'épisode 1 est publié dans")
+        board = await board_showing(sb, room, "Épisode 1 · Pilote")
+        assert "Pas encore de scène." in component_text(board)
+        async with studio.db.session() as s:
+            episode = (await s.exec(select(Episode))).one()
+        assert await refresh_board(bot, studio.guild.id, episode.id or 0) is True
+        await bot.get_partial_messageable(room.id).get_partial_message(board.id).delete()
+        assert await refresh_board(bot, studio.guild.id, episode.id or 0) is False
+        # Another server's id is not found: nothing to refresh there.
+        assert await refresh_board(bot, studio.guild.id + 1, episode.id or 0) is False
+    async with studio.db.session() as s:
+        forgotten = (await s.exec(select(Episode))).one()
+    assert (forgotten.board_channel_id, forgotten.board_message_id) == (None, None)
+
+
+async def test_posting_again_moves_the_board_and_removes_the_old_one(studio: Studio) -> None:
+    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
+    other_room = studio.guild.add_channel("production")
+    async with studio.bot():
+        await answer(await sb.slash(ana, "episode create", {"title": "Pilote"}, channel=room))
+        await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
+        first = await board_showing(sb, room, "Episode 1 · Pilote")
+        await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=other_room))
+        second = await board_showing(sb, other_room, "Episode 1 · Pilote")
+        await answer(
+            await sb.slash(ana, "scene add", {"episode": "1", "heading": "INT. CAVE"}, channel=room)
+        )
+        await board_showing(sb, other_room, "INT. CAVE")
+    assert first.deleted and not second.deleted
+    assert "INT. CAVE" not in component_text(first)
