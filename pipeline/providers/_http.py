@@ -6,34 +6,40 @@ its forms, split timeouts, and a streaming download that refuses truncated, over
 typed files. The one rule that matters most (DESIGN invariant 3) lives in ``submit_post``: a paid
 POST is resent only when the connection never opened; anything that may have reached the
 provider becomes ``SubmitOutcomeUnknown``.
+
+Downloads live in ``_download``; their helpers are re-exported here for the adapters.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import email.utils
-import hashlib
 import json
 import logging
 import math
-import os
-import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
 
+from pipeline.providers._download import (
+    SNIFF_BYTES,
+    Downloaded,
+    check_media,
+    data_url_for,
+    decode_data_url,
+    download_to,
+    is_remote,
+    sniff_kind,
+    stream_download,
+)
 from pipeline.providers.base import (
     Capability,
-    DownloadError,
     GenRequest,
     PollResult,
     ProviderError,
@@ -204,128 +210,6 @@ def exception_for(resp: httpx.Response, phase: Phase, secret: str = "") -> Provi
     return Refused(message, code=code or f"http_{status}", status=status)
 
 
-# -- media sniffing -------------------------------------------------------------------------
-
-
-def sniff_kind(head: bytes) -> str | None:
-    """'video', 'image', 'audio' or None, from the first bytes of a file."""
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        return "audio" if brand in (b"M4A ", b"M4B ") else "video"
-    if head[4:8] in (b"moov", b"mdat", b"wide", b"free"):
-        return "video"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "video"  # Matroska / WebM
-    if head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff"):
-        return "image"
-    if head.startswith(b"GIF8"):
-        return "image"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "image"
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return "audio"
-    if head.startswith((b"ID3", b"OggS", b"fLaC")):
-        return "audio"
-    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
-        return "audio"  # MPEG audio frame sync
-    return None
-
-
-SNIFF_BYTES = 16
-TEXTUAL_TYPES = ("text/html", "text/plain", "application/json", "application/xml", "text/xml")
-
-
-def check_media(head: bytes, content_type: str, kinds: frozenset[str]) -> str:
-    ctype = content_type.split(";")[0].strip().lower()
-    if ctype in TEXTUAL_TYPES or head.lstrip()[:1] in (b"<", b"{"):
-        raise DownloadError(
-            f"expected media, got {ctype or 'an untyped'} document", code="wrong_content_type"
-        )
-    kind = sniff_kind(head)
-    if kind is None or kind not in kinds:
-        raise DownloadError(
-            f"expected {'/'.join(sorted(kinds))}, got {ctype or 'unknown'} ({kind or 'no magic'})",
-            code="wrong_content_type",
-        )
-    return kind
-
-
-def decode_data_url(url: str) -> tuple[str, bytes]:
-    header, _, payload = url.partition(",")
-    ctype = header[5:].split(";")[0]
-    try:
-        data = (
-            base64.b64decode(payload, validate=False)
-            if header.endswith(";base64")
-            else payload.encode()
-        )
-    except (binascii.Error, ValueError) as exc:
-        raise DownloadError("unreadable data: URL", code="malformed") from exc
-    return ctype, data
-
-
-def data_url_for(path: str | Path, mime: str | None = None) -> str:
-    raw = Path(path).read_bytes()
-    if mime is None:
-        kind = sniff_kind(raw[:SNIFF_BYTES])
-        mime = {"image": "image/png", "video": "video/mp4", "audio": "audio/wav"}.get(
-            kind or "", "application/octet-stream"
-        )
-        if raw.startswith(b"\xff\xd8\xff"):
-            mime = "image/jpeg"
-        elif raw.startswith(b"ID3") or (kind == "audio" and raw[:1] == b"\xff"):
-            mime = "audio/mpeg"
-    return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
-
-
-def is_remote(value: str) -> bool:
-    return value.startswith(("https://", "http://"))
-
-
-@dataclass(frozen=True)
-class Downloaded:
-    path: Path
-    sha256: str
-    size: int
-
-
-async def download_to(adapter: HttpAdapter, url: str, directory: Path) -> Downloaded:
-    """Stream a result into ``directory`` (temp file, then rename): path, sha256, size.
-
-    A partial file never survives: any error deletes it before re-raising.
-    """
-    digest = hashlib.sha256()
-    size = 0
-    tmp = _open_partial(directory)
-    try:
-        with tmp.open("wb") as out:
-            async for chunk in adapter.fetch(url):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        final = _promote(tmp, directory / digest.hexdigest())
-        return Downloaded(final, digest.hexdigest(), size)
-    except BaseException:
-        _discard(tmp)
-        raise
-
-
-def _open_partial(directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=directory, prefix=".partial-")
-    os.close(fd)
-    return Path(name)
-
-
-def _promote(tmp: Path, final: Path) -> Path:
-    tmp.replace(final)
-    return final
-
-
-def _discard(tmp: Path) -> None:
-    tmp.unlink(missing_ok=True)
-
-
 # -- the adapter base -----------------------------------------------------------------------
 
 
@@ -339,15 +223,15 @@ class _Settings:
 class HttpAdapter:
     """Base for the HTTP providers. Subclasses set the class attributes and the four verbs."""
 
-    name: ClassVar[str] = ""
+    name: str = ""
     default_base_url: ClassVar[str] = ""
     default_concurrency: ClassVar[int] = 2
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    capabilities: frozenset[Capability] = frozenset()
     prices: ClassVar[PriceTable]
     auth_header: ClassVar[str] = "Authorization"
     auth_scheme: ClassVar[str] = "Bearer "
     media_kinds: ClassVar[frozenset[str]] = frozenset({"video", "image", "audio"})
-    needs_key: ClassVar[bool] = True
+    needs_key: bool = True
     # True only where the provider dedupes a repeated submit (Sync's Idempotency-Key).
     idempotent_submit: ClassVar[bool] = False
 
@@ -551,69 +435,6 @@ class HttpAdapter:
         return None
 
 
-async def stream_download(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    headers: Mapping[str, str],
-    timeouts: Timeouts,
-    max_bytes: int,
-    kinds: frozenset[str],
-    secret: str = "",
-) -> AsyncIterator[bytes]:
-    if url.startswith("data:"):
-        ctype, data = decode_data_url(url)
-        if len(data) > max_bytes:
-            raise DownloadError(f"result is {len(data)} bytes, cap {max_bytes}", code="oversized")
-        check_media(data[:SNIFF_BYTES], ctype, kinds)
-        yield data
-        return
-    if not is_remote(url):
-        raise DownloadError("only http(s) and data: result URLs are fetched", code="bad_url")
-    try:
-        # identity: the byte count we check is the byte count on the wire
-        request_headers = {"Accept-Encoding": "identity", **headers}
-        async with client.stream(
-            "GET", url, headers=request_headers, timeout=timeouts.httpx()
-        ) as resp:
-            if not resp.is_success:
-                await resp.aread()
-                raise exception_for(resp, Phase.DOWNLOAD, secret)
-            declared = resp.headers.get("content-length")
-            expected = int(declared) if declared and declared.isdigit() else None
-            if expected is not None and expected > max_bytes:
-                raise DownloadError(
-                    f"result is {expected} bytes, cap {max_bytes}", code="oversized"
-                )
-            head = b""
-            total = 0
-            checked = False
-            async for chunk in resp.aiter_raw():
-                total += len(chunk)
-                if total > max_bytes:
-                    raise DownloadError(f"result passed the {max_bytes}-byte cap", code="oversized")
-                if not checked:
-                    head += chunk
-                    if len(head) < SNIFF_BYTES:
-                        continue
-                    check_media(head, resp.headers.get("content-type", ""), kinds)
-                    checked = True
-                    chunk, head = head, b""
-                yield chunk
-            if not checked:
-                check_media(head, resp.headers.get("content-type", ""), kinds)
-                if head:
-                    yield head
-            if expected is not None and total != expected:
-                raise DownloadError(f"got {total} of {expected} bytes", code="truncated")
-    except httpx.TimeoutException as exc:
-        raise DownloadError(f"download stalled: {type(exc).__name__}", code="timeout") from exc
-    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        raise DownloadError(f"download cut short: {type(exc).__name__}", code="truncated") from exc
-    except httpx.TransportError as exc:
-        raise DownloadError(f"download failed: {type(exc).__name__}", code="transport") from exc
-
-
 def parse_time(value: Any) -> datetime | None:
     """An ISO-8601 timestamp (``Z`` or offset) as an aware datetime; None when unreadable."""
     if not isinstance(value, str):
@@ -638,3 +459,30 @@ def ratio_of(width: int, height: int, choices: list[str]) -> str:
         return abs(math.log((w / h) / target))
 
     return min(choices, key=distance)
+
+
+__all__ = [
+    "MB",
+    "REFUSED",
+    "SNIFF_BYTES",
+    "Downloaded",
+    "HttpAdapter",
+    "Phase",
+    "PriceTable",
+    "Rate",
+    "Timeouts",
+    "canonical_json",
+    "check_media",
+    "data_url_for",
+    "decode_data_url",
+    "download_to",
+    "error_fields",
+    "exception_for",
+    "is_remote",
+    "parse_retry_after",
+    "parse_time",
+    "ratio_of",
+    "redact",
+    "sniff_kind",
+    "stream_download",
+]

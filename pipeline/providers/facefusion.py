@@ -53,9 +53,9 @@ _CHUNK = 1024 * 1024
 
 
 class FaceFusionAdapter:
-    name: ClassVar[str] = NAME
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.FACE})
-    needs_key: ClassVar[bool] = False
+    name: str = NAME
+    capabilities: frozenset[Capability] = frozenset({Capability.FACE})
+    needs_key: bool = False
     idempotent_submit: ClassVar[bool] = True  # local and free: running twice costs nothing
     default_concurrency: ClassVar[int] = 1  # one GPU/CPU-heavy run at a time
 

@@ -24,13 +24,22 @@ from pipeline.providers.base import (
     Capability,
     DownloadError,
     GenRequest,
+    Provider,
     RateLimited,
     Refused,
     ResultExpired,
     SubmitOutcomeUnknown,
     TransientError,
 )
+from pipeline.providers.bfl import BflAdapter
+from pipeline.providers.elevenlabs import ElevenLabsAdapter
+from pipeline.providers.facefusion import FaceFusionAdapter
+from pipeline.providers.fal import FalAdapter
 from pipeline.providers.luma import LumaAdapter
+from pipeline.providers.replicate import ReplicateAdapter
+from pipeline.providers.runway import RunwayAdapter
+from pipeline.providers.sync import SyncAdapter
+from pipeline.providers.veo import VeoAdapter
 from tests.fakes.media import audio_mp3, audio_wav, image_png, video_mp4
 
 
@@ -119,3 +128,36 @@ def test_price_table_rounds_up_and_falls_back() -> None:
     assert table.estimate(GenRequest(Capability.TEXT_TO_VIDEO, "x", duration_s=3)) == 9
     assert table.estimate(GenRequest(Capability.VOICE, "y" * 10, model="b")) == 1
     assert table.estimate(GenRequest(Capability.TEXT_TO_VIDEO, "x", model="zz", duration_s=1)) == 4
+
+
+def test_the_registry_builds_every_adapter(tmp_path: Path) -> None:
+    """pipeline/registry.py finds each adapter by module name with our constructor."""
+    from bot.config import ProviderSection, Settings
+    from pipeline.registry import REMOTE_PROVIDERS, build_registry
+
+    tool = tmp_path / "facefusion"
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    sections = {n: ProviderSection(api_key="k-secret", concurrency=3) for n in REMOTE_PROVIDERS}
+    sections["facefusion"] = ProviderSection(base_url=str(tool), concurrency=3)
+    registry = build_registry(Settings(data_dir=tmp_path, providers=sections))
+    for name in REMOTE_PROVIDERS:
+        module = __import__(f"pipeline.providers.{name}", fromlist=["NAME"])
+        assert name == module.NAME and isinstance(registry[name], module.PROVIDER_CLASS)
+        assert registry[name].concurrency == 3
+    assert "k-secret" not in repr(registry["luma"])
+
+
+def _typed_as_providers() -> list[Provider]:
+    """mypy checks that every adapter satisfies the Provider protocol (never called)."""
+    return [
+        VeoAdapter(""),
+        LumaAdapter(""),
+        RunwayAdapter(""),
+        FalAdapter(""),
+        ReplicateAdapter(""),
+        BflAdapter(""),
+        SyncAdapter(""),
+        ElevenLabsAdapter(""),
+        FaceFusionAdapter(),
+    ]
