@@ -8,10 +8,12 @@ to the members listed, so the client never needs to chunk (pitfall 6).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
 import secrets
+import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -52,32 +54,60 @@ CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_DECODE_ERROR = 4002
 
 
-class Session:
-    """One connected client. Frames go through a queue so events keep their order."""
+RESUME_WINDOW = 300.0  # seconds a dropped session can be resumed
+BUFFER_EVENTS = 2000  # dispatched events kept per session for a resume
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
-        self.ws = ws
+
+class Session:
+    """One gateway session. It outlives its WebSocket when the drop was not a clean close, so the
+    client can RESUME and get the events it missed, in order."""
+
+    def __init__(self) -> None:
         self.session_id = secrets.token_hex(16)
         self.seq = 0
         self.identified = False
         self.intents = 0
+        self.ws: web.WebSocketResponse | None = None
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.writer: asyncio.Task[None] | None = None
+        self.buffer: collections.deque[dict[str, Any]] = collections.deque(maxlen=BUFFER_EVENTS)
+        self.detached_at: float | None = None
+
+    def attach(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.detached_at = None
+        self.queue = asyncio.Queue()
+        self.writer = asyncio.create_task(self._write_loop(ws, self.queue))
+
+    async def detach(self) -> None:
+        self.queue.put_nowait(None)
+        if self.writer is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self.writer, 1.0)
+        self.ws = None
+        self.writer = None
+        self.detached_at = time.monotonic()
 
     def send(self, frame: dict[str, Any]) -> None:
-        self.queue.put_nowait(frame)
+        if self.ws is not None:
+            self.queue.put_nowait(frame)
 
     def dispatch(self, event: str, data: Any) -> None:
         self.seq += 1
-        self.send({"op": 0, "t": event, "s": self.seq, "d": data})
+        frame = {"op": 0, "t": event, "s": self.seq, "d": data}
+        self.buffer.append(frame)
+        self.send(frame)
 
-    async def write_loop(self) -> None:
+    @staticmethod
+    async def _write_loop(
+        ws: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any] | None]
+    ) -> None:
         while True:
-            frame = await self.queue.get()
-            if frame is None or self.ws.closed:
+            frame = await queue.get()
+            if frame is None or ws.closed:
                 return
             try:
-                await self.ws.send_str(json.dumps(frame))
+                await ws.send_str(json.dumps(frame))
             except (ConnectionResetError, RuntimeError) as exc:
                 log.debug("gateway write failed, client gone: %s", exc)
                 return
@@ -88,19 +118,26 @@ class Gateway:
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        self.sessions: list[Session] = []
+        self.sessions: list[Session] = []  # attached to a WebSocket
+        self.detached: dict[str, Session] = {}  # dropped, resumable for RESUME_WINDOW
         self.url = ""  # set by the server once it knows its port
         self.connected = asyncio.Event()  # set while at least one client has had READY
         self.identify_count = 0
+        self.resume_count = 0
 
     def dispatch(self, event: str, data: Any, *, content_exempt: bool = True) -> None:
         """Send ``event`` to every identified session whose intents ask for it.
 
-        ``content_exempt=False`` marks a message another user wrote without mentioning the bot:
-        sessions lacking MESSAGE_CONTENT get it with content, embeds, files and components blanked.
+        Dropped sessions buffer it for a RESUME. ``content_exempt=False`` marks a message another
+        user wrote without mentioning the bot: sessions lacking MESSAGE_CONTENT get it with
+        content, embeds, files and components blanked.
         """
         needed = EVENT_INTENTS.get(event, 0)
-        for session in self.sessions:
+        now = time.monotonic()
+        for sid, old in list(self.detached.items()):
+            if old.detached_at is not None and now - old.detached_at > RESUME_WINDOW:
+                del self.detached[sid]
+        for session in [*self.sessions, *self.detached.values()]:
             if not session.identified or (needed and not session.intents & needed):
                 continue
             if not content_exempt and not session.intents & MESSAGE_CONTENT:
@@ -113,8 +150,8 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
-        session = Session(ws)
-        session.writer = asyncio.create_task(session.write_loop())
+        session = Session()
+        session.attach(ws)
         self.sessions.append(session)
         session.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
         try:
@@ -128,42 +165,74 @@ class Gateway:
                 except ValueError:
                     await ws.close(code=CLOSE_DECODE_ERROR, message=b"Decode error")
                     break
-                await self._on_frame(session, frame)
+                session = await self._on_frame(session, ws, frame)
         finally:
-            self.sessions.remove(session)
-            session.queue.put_nowait(None)
-            if session.writer is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await asyncio.wait_for(session.writer, 1.0)
+            if session in self.sessions:
+                self.sessions.remove(session)
+            await session.detach()
+            # discord.py closes with 1000 on client.close(): such a session is over. Other
+            # closes (4000 after op 7, network drops) leave it resumable, as on Discord.
+            if session.identified and ws.close_code not in (1000, 1001):
+                self.detached[session.session_id] = session
             if not any(s.identified for s in self.sessions):
                 self.connected.clear()
-            log.info("gateway session %s closed", session.session_id[:8])
+            log.info("gateway session %s closed (%s)", session.session_id[:8], ws.close_code)
         return ws
 
-    async def _on_frame(self, session: Session, frame: dict[str, Any]) -> None:
+    async def reconnect(self) -> None:
+        """Op 7 to every client, as Discord does before moving a session; they should RESUME."""
+        for session in list(self.sessions):
+            session.send({"op": 7, "d": None})
+
+    async def _on_frame(
+        self, session: Session, ws: web.WebSocketResponse, frame: dict[str, Any]
+    ) -> Session:
+        """Handle one client frame; returns the session the socket now belongs to."""
         op = frame.get("op")
         d = frame.get("d")
         if op == 1:
             session.send({"op": 11})
         elif op == 2:
-            await self._identify(session, d or {})
+            await self._identify(session, ws, d or {})
         elif op == 6:
-            # No resume: tell the client to identify afresh; state is the same anyway.
-            session.send({"op": 9, "d": False})
+            return await self._resume(session, ws, d or {})
         elif op == 8:
             self._chunk(session, d or {})
         elif op in (3, 4):
             pass  # presence and voice state updates: accepted, nothing to do
         else:
             log.debug("gateway: ignoring op %s", op)
+        return session
 
-    async def _identify(self, session: Session, d: dict[str, Any]) -> None:
+    async def _resume(
+        self, fresh: Session, ws: web.WebSocketResponse, d: dict[str, Any]
+    ) -> Session:
+        old = self.detached.pop(str(d.get("session_id")), None)
+        token_ok = str(d.get("token", "")).removeprefix("Bot ") == self.state.token
+        if old is None or not token_ok:
+            fresh.send({"op": 9, "d": False})  # identify afresh; the state is all still here
+            return fresh
+        await fresh.detach()
+        self.sessions.remove(fresh)
+        old.attach(ws)
+        self.sessions.append(old)
+        seq = int(d.get("seq") or 0)
+        missed = [f for f in old.buffer if int(f["s"]) > seq]
+        for frame in missed:
+            old.send(frame)
+        old.dispatch("RESUMED", {})
+        self.resume_count += 1
+        self.connected.set()
+        log.info("gateway session %s resumed, %d events replayed", old.session_id[:8], len(missed))
+        return old
+
+    async def _identify(
+        self, session: Session, ws: web.WebSocketResponse, d: dict[str, Any]
+    ) -> None:
         token = str(d.get("token", ""))
         if token.removeprefix("Bot ") != self.state.token:
             log.warning("gateway IDENTIFY with a wrong token")
-            await session.ws.close(
-                code=CLOSE_AUTHENTICATION_FAILED, message=b"Authentication failed"
-            )
+            await ws.close(code=CLOSE_AUTHENTICATION_FAILED, message=b"Authentication failed")
             return
         session.intents = int(d.get("intents", 0))
         session.identified = True
@@ -209,6 +278,8 @@ class Gateway:
         session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     async def close_all(self) -> None:
+        self.detached.clear()
         for session in list(self.sessions):
-            with contextlib.suppress(Exception):
-                await session.ws.close(code=1001, message=b"Sandbox stopping")
+            if session.ws is not None:
+                with contextlib.suppress(Exception):
+                    await session.ws.close(code=1001, message=b"Sandbox stopping")

@@ -96,3 +96,19 @@ async def test_intents_decide_what_the_bot_hears(world: World) -> None:
                 break
             await asyncio.sleep(0.01)
     assert heard == ["", f"<@{sb.bot_user.id}> hello"]
+
+
+async def test_gateway_reconnect_resumes_and_replays_missed_events(world: World) -> None:
+    """Discord's op 7: the client resumes its session and gets what happened meanwhile."""
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        await sb.gateway.reconnect()
+        await sb.say(world.bob, world.dailies, "while you were away")
+        for _ in range(300):
+            if ("message", "while you were away") in bot.events_seen and sb.gateway.resume_count:
+                break
+            await asyncio.sleep(0.01)
+        assert ("message", "while you were away") in bot.events_seen
+        res = await sb.slash(world.alice, "ping", channel=world.dailies)
+        assert (await res.reply()).content == "pong fr"
+    assert (sb.gateway.identify_count, sb.gateway.resume_count) == (1, 1)

@@ -168,3 +168,13 @@ async def test_follow_up_after_the_token_expired(world: World) -> None:
         await interaction.channel.send("your render is ready")  # the fallback Dailies uses
     assert world.dailies.messages[-1].content == "your render is ready"
     assert res.original is not None and res.original.flags & 128  # still "thinking"
+
+
+async def test_components_v2_gallery_button_after_restart(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        post = await (await sb.slash(world.alice, "gallery", channel=world.dailies)).reply()
+    assert post.flags & (1 << 15) and post.attachments[0].data == b"take-7-video"
+    async with running(sb, build_bot(world.guild.id)):
+        res = await sb.click(world.bob, post, "take:7:pick")
+        assert (await res.reply()).content == "bob picked take 7"

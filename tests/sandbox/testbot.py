@@ -322,6 +322,21 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
         except discord.HTTPException as exc:
             await interaction.response.send_message(f"refused: {exc.status} {exc.code}")
 
+    @bot.tree.command(name="gallery", description="Takes in a CV2 gallery", guild=guild)
+    async def gallery(interaction: discord.Interaction[Any]) -> None:
+        view = discord.ui.LayoutView(timeout=None)
+        container = discord.ui.Container[Any]()
+        container.add_item(
+            discord.ui.MediaGallery[Any](discord.MediaGalleryItem("attachment://take7.mp4"))
+        )
+        container.add_item(
+            discord.ui.Section[Any](discord.ui.TextDisplay[Any]("Take 7"), accessory=TakeButton(7))
+        )
+        view.add_item(container)
+        await interaction.response.send_message(
+            view=view, file=discord.File(io.BytesIO(b"take-7-video"), filename="take7.mp4")
+        )
+
     @bot.tree.command(name="edit", description="Post then revise", guild=guild)
     async def edit(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_message(
