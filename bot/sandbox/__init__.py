@@ -3,6 +3,7 @@
 from bot.sandbox.driver import InteractionResult, Sandbox, SandboxUsageError
 from bot.sandbox.errors import DiscordError
 from bot.sandbox.harness import pointed_at, running
+from bot.sandbox.ratelimit import RateLimits
 from bot.sandbox.state import Attachment, Channel, Guild, Member, Message, Poll, Role, User
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Member",
     "Message",
     "Poll",
+    "RateLimits",
     "Role",
     "Sandbox",
     "SandboxUsageError",

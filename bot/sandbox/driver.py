@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.sandbox import payloads
 from bot.sandbox.messages import new_message
+from bot.sandbox.ratelimit import RateLimits
 from bot.sandbox.results import InteractionResult, SandboxUsageError
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import (
@@ -40,8 +41,14 @@ MODAL_VALUE_TYPES = {5: 6, 6: 8, 7: 9, 8: 7, 19: 11}
 class Sandbox(SandboxServer):
     """The local Discord plus the hands of its members."""
 
-    def __init__(self, *, bot_name: str = "Dailies", ack_deadline: float = 3.0) -> None:
-        super().__init__(bot_name=bot_name)
+    def __init__(
+        self,
+        *,
+        bot_name: str = "Dailies",
+        ack_deadline: float = 3.0,
+        rate_limits: RateLimits | None = None,
+    ) -> None:
+        super().__init__(bot_name=bot_name, rate_limits=rate_limits)
         self.state.ack_deadline = ack_deadline
         self._sent_attachments: list[Attachment] = []
 

@@ -170,8 +170,8 @@ class Gateway:
             if session in self.sessions:
                 self.sessions.remove(session)
             await session.detach()
-            # discord.py closes with 1000 on client.close(): such a session is over. Other
-            # closes (4000 after op 7, network drops) leave it resumable, as on Discord.
+            # A 1000/1001 close ends a session; others (4000 after op 7, drops) leave it
+            # resumable, as on Discord. (discord.py's close() races and often sends 4000.)
             if session.identified and ws.close_code not in (1000, 1001):
                 self.detached[session.session_id] = session
             if not any(s.identified for s in self.sessions):

@@ -31,6 +31,7 @@ from bot.sandbox.errors import (
 )
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.messages import Upload
+from bot.sandbox.ratelimit import RateLimits
 from bot.sandbox.state import Channel, Guild, Member, Message, SandboxState, User
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,9 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]
 class SandboxServer:
     """State + gateway + REST on ``127.0.0.1:<free port>``. See ``Sandbox`` for the driver."""
 
-    def __init__(self, *, bot_name: str = "Dailies") -> None:
+    def __init__(self, *, bot_name: str = "Dailies", rate_limits: RateLimits | None = None) -> None:
         self.state = SandboxState(bot_name=bot_name)
+        self.rate_limits = rate_limits
         self.gateway = Gateway(self.state)
         self.requests: list[RequestRecord] = []
         self.emulator_errors: list[str] = []  # sandbox bugs we answered with a 400 instead of a 500
@@ -164,11 +166,26 @@ class SandboxServer:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
         response: web.StreamResponse
+        limited: dict[str, str] = {}
         try:
             if path.startswith(API_PREFIX) and not self._is_public(path):
                 auth = request.headers.get("Authorization", "")
                 if auth != f"Bot {self.state.token}":
                     raise DiscordError(401, GENERAL, "401: Unauthorized")
+            if self.rate_limits is not None and path.startswith(API_PREFIX):
+                verdict = self.rate_limits.check(request.method, path[len(API_PREFIX) :])
+                limited = verdict.headers
+                if verdict.retry_after is not None:
+                    body = {
+                        "message": "You are being rate limited.",
+                        "retry_after": verdict.retry_after,
+                        "global": verdict.is_global,
+                    }
+                    response = json_response(body, status=429)
+                    response.headers.update(limited)
+                    response.headers["Retry-After"] = str(max(1, round(verdict.retry_after)))
+                    self._record(request, response)
+                    return response
             response = await handler(request)
         except DiscordError as err:
             response = error_response(err)
@@ -182,11 +199,14 @@ class SandboxServer:
             response = error_response(
                 DiscordError(400, GENERAL, f"Sandbox could not handle this request: {exc!r}")
             )
-        if path.startswith(API_PREFIX):
-            self.requests.append(
-                RequestRecord(request.method, path[len(API_PREFIX) :], response.status, time.time())
-            )
+        response.headers.update(limited)
+        self._record(request, response)
         return response
+
+    def _record(self, request: web.Request, response: web.StreamResponse) -> None:
+        if request.path.startswith(API_PREFIX):
+            path = request.path[len(API_PREFIX) :]
+            self.requests.append(RequestRecord(request.method, path, response.status, time.time()))
 
     @staticmethod
     def _is_public(path: str) -> bool:

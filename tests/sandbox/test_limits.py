@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 import aiohttp
+import discord
 import pytest
 
-from bot.sandbox import Sandbox, SandboxUsageError, running
+from bot.sandbox import RateLimits, Sandbox, SandboxUsageError, running
 from tests.sandbox.conftest import World
 from tests.sandbox.test_interactions import until
 from tests.sandbox.testbot import build_bot
@@ -186,3 +189,22 @@ async def test_command_sync_rules(world: World) -> None:
         status, _, body = await rest(sb, "PUT", path, [bad])
         assert (status, body["code"]) == (400, 50035), bad
     assert [c.name for c in sb.commands(world.guild)] == ["personnage"]
+
+
+async def test_rate_limited_channel_paces_the_bot() -> None:
+    """With Discord's 5 messages / 5 s per channel, the 7th post waits instead of failing."""
+    limits = RateLimits(channel_messages=3, channel_window=0.5)
+    async with Sandbox(rate_limits=limits) as sb:
+        guild = sb.create_guild("Busy")
+        chan = guild.add_channel("dailies")
+        client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.1)
+        async with running(sb, client):
+            target = client.get_channel(chan.id)
+            assert isinstance(target, discord.TextChannel)
+            started = time.monotonic()
+            await asyncio.gather(*(target.send(f"take {n}") for n in range(7)))
+            elapsed = time.monotonic() - started
+    assert sorted(m.content for m in chan.messages) == [f"take {n}" for n in range(7)]
+    assert elapsed >= 0.9  # three windows' worth of posts
+    statuses = [r.status for r in sb.requests if r.path == f"/channels/{chan.id}/messages"]
+    assert statuses.count(200) == 7 and len(statuses) - 7 == limits.hits
