@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.errors import interaction_error_handler
+from bot.host import Host
 from bot.i18n import DailiesTranslator
 from storage.db import Database
 
@@ -32,6 +33,8 @@ FEATURES: list[str] = [
     "commands.episodes",
     "commands.shots",
     "commands.board",
+    "commands.jobs",
+    "commands.budget",
 ]
 
 
@@ -79,6 +82,10 @@ async def prepare_database(db: Database) -> None:
 class DailiesBot(commands.Bot):
     """The bot. ``.settings``, ``.db`` and ``.media`` are what commands reach through."""
 
+    # bot/host.py: the outbox relay, and the pipeline worker unless this is False.
+    worker_in_process: bool = True
+    host: Host | None = None
+
     def __init__(
         self,
         settings: Settings,
@@ -103,6 +110,7 @@ class DailiesBot(commands.Bot):
         self.media: Any = media if media is not None else open_media_store(settings)
         self.features = list(FEATURES if features is None else features)
         self.loaded_features: list[str] = []
+        self.failed_features: dict[str, Exception] = {}
         self.sync_commands = sync_commands
         self.migrate = migrate
         self.started_at = time.monotonic()
@@ -115,15 +123,24 @@ class DailiesBot(commands.Bot):
     async def setup_hook(self) -> None:
         if self.migrate:
             await prepare_database(self.db)
+        self.host = Host(self, worker_in_process=self.worker_in_process)
         await self.tree.set_translator(DailiesTranslator())
         for name in self.features:
             if importlib.util.find_spec(name) is None:
                 log.info("feature %s is not there yet; skipped", name)
                 continue
-            await self.load_extension(name)
+            try:
+                await self.load_extension(name)
+            except commands.ExtensionError as exc:
+                # One broken feature must not take the others down with it; it is logged with
+                # its traceback and its commands are simply absent.
+                log.exception("feature %s failed to load", name)
+                self.failed_features[name] = exc
+                continue
             self.loaded_features.append(name)
         if self.sync_commands:
             await self.sync_tree()
+        await self.host.start()
 
     async def sync_tree(self) -> None:
         """Guild syncs are instant (for trying things out); a global sync reaches every server."""
@@ -148,6 +165,10 @@ class DailiesBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            if self.host is not None:
+                # Before the connection closes: the relay may still send what the worker wrote.
+                host, self.host = self.host, None
+                await host.stop()
             await super().close()
         finally:
             if self._owns_db:

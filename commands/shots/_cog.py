@@ -28,6 +28,7 @@ from commands.episodes._pick import (
     shot_choices,
 )
 from commands.shots import _strings
+from commands.shots._queue import queue_takes
 from commands.shots._views import (
     NO_MENTIONS,
     ShotCard,
@@ -439,6 +440,25 @@ class ShotCog(commands.GroupCog, group_name="shot"):
         if shown < len(rows):
             text += t("shot.list.more", locale, count=len(rows) - shown)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="queue")
+    @app_commands.describe(
+        shot="The shot (code like 1.2.3, or pick one)",
+        takes="How many takes (1-4), each with its own seed",
+        provider="Video generator (default: the shot's, else the free local animatic)",
+    )
+    @app_commands.choices(provider=SHOT_CHOICES["generator"])
+    @app_commands.autocomplete(shot=shot_choices)
+    @crew_only()
+    async def shot_queue(
+        self,
+        interaction: Interaction,
+        shot: str,
+        takes: app_commands.Range[int, 1, 4],
+        provider: str | None = None,
+    ) -> None:
+        """Generate takes of a shot"""
+        await queue_takes(interaction, shot, takes, provider)  # commands/shots/_queue.py
 
 
 __all__ = ["DialogueLine", "SceneCog", "ShotCog", "parse_dialogue", "shot_code"]
