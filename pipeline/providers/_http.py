@@ -103,11 +103,14 @@ class PriceTable:
     def rate(self, model: str) -> Rate:
         return self.rates.get(model) or self.rates[self.default_model]
 
-    def estimate(self, request: GenRequest, model: str | None = None) -> int:
+    def estimate(
+        self, request: GenRequest, model: str | None = None, seconds: float | None = None
+    ) -> int:
         rate = self.rate(model or request.model or self.default_model)
+        billed = request.duration_s if seconds is None else seconds
         cents = (
             rate.per_request
-            + rate.per_second * max(request.duration_s, 0.0)
+            + rate.per_second * max(billed, 0.0)
             + rate.per_character * len(request.prompt)
         )
         return math.ceil(cents - 1e-9)
@@ -264,7 +267,13 @@ class HttpAdapter:
         return bool(self._key)
 
     def price(self, request: GenRequest) -> int:
-        return self.prices.estimate(request, self.model_for(request))
+        return self.prices.estimate(
+            request, self.model_for(request), seconds=self.billed_seconds(request)
+        )
+
+    def billed_seconds(self, request: GenRequest) -> float:
+        """The duration the provider will actually make (and bill) for this request."""
+        return request.duration_s
 
     def model_for(self, request: GenRequest) -> str:
         return request.model or self.prices.default_model

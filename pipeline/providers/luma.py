@@ -74,14 +74,21 @@ class LumaAdapter(HttpAdapter):
     def price(self, request: GenRequest) -> int:
         model = self.model_for(request)
         keyed = f"{model}@{_resolution(request)}"
-        return self.prices.estimate(request, keyed if keyed in self.prices.rates else model)
+        return self.prices.estimate(
+            request,
+            keyed if keyed in self.prices.rates else model,
+            seconds=self.billed_seconds(request),
+        )
+
+    def billed_seconds(self, request: GenRequest) -> float:
+        return 5.0 if request.duration_s <= 5 else 9.0
 
     def body(self, request: GenRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model_for(request),
             "prompt": request.prompt,
             "aspect_ratio": ratio_of(request.width, request.height, _RATIOS),
-            "duration": "5s" if request.duration_s <= 5 else "9s",
+            "duration": f"{self.billed_seconds(request):.0f}s",
             "resolution": _resolution(request),
             "loop": bool(request.options.get("loop", False)),
         }

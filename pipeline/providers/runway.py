@@ -93,6 +93,13 @@ class RunwayAdapter(HttpAdapter):
             return "gen4.5"
         return self.prices.default_model
 
+    def billed_seconds(self, request: GenRequest) -> float:
+        if request.capability is Capability.PERFORMANCE:
+            return request.duration_s  # the acting video's length, 3-30 s
+        if self.model_for(request) == "gen3a_turbo":
+            return 5.0 if request.duration_s <= 7.5 else 10.0
+        return float(min(10, max(2, round(request.duration_s))))
+
     def endpoint_and_body(self, request: GenRequest) -> tuple[str, dict[str, Any]]:
         model = self.model_for(request)
         ratio = ratio_of(request.width, request.height, _RATIOS)
@@ -109,10 +116,7 @@ class RunwayAdapter(HttpAdapter):
             body["bodyControl"] = bool(request.options.get("bodyControl", True))
             body["expressionIntensity"] = int(request.options.get("expressionIntensity", 3))
             return "v1/character_performance", body
-        duration = min(10, max(2, round(request.duration_s)))
-        if model == "gen3a_turbo":
-            duration = 5 if request.duration_s <= 7.5 else 10
-        body["duration"] = duration
+        body["duration"] = int(self.billed_seconds(request))
         if request.prompt:
             body["promptText"] = request.prompt[:1000]
         if request.capability is Capability.TEXT_TO_VIDEO:

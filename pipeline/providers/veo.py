@@ -71,17 +71,19 @@ class VeoAdapter(HttpAdapter):
         default_model="veo-3.1-fast-generate-preview",
     )
 
+    def billed_seconds(self, request: GenRequest) -> float:
+        if self.model_for(request).startswith("veo-2"):
+            return float(min(8, max(5, round(request.duration_s))))
+        # Veo 3 / 3.1: 4, 6 or 8 seconds; a tie goes to the longer clip
+        return float(min((4, 6, 8), key=lambda d: (abs(d - request.duration_s), -d)))
+
     def body(self, request: GenRequest) -> dict[str, Any]:
-        model = self.model_for(request)
         instance: dict[str, Any] = {"prompt": request.prompt}
         if "image" in request.inputs:
             instance["image"] = _image(request.inputs["image"])
         if "last_image" in request.inputs:
             instance["lastFrame"] = _image(request.inputs["last_image"])
-        if model.startswith("veo-2"):
-            duration = min(8, max(5, round(request.duration_s)))
-        else:  # Veo 3 / 3.1: 4, 6 or 8 seconds
-            duration = min((4, 6, 8), key=lambda d: (abs(d - request.duration_s), -d))
+        duration = int(self.billed_seconds(request))
         portrait = request.height > request.width
         params: dict[str, Any] = {
             "aspectRatio": "9:16" if portrait else "16:9",

@@ -116,3 +116,10 @@ async def test_cancel_is_a_put_and_late_cancel_is_harmless() -> None:
 
 def test_registry_names() -> None:
     assert fal.NAME == "fal" and fal.PROVIDER_CLASS is fal.FalAdapter
+
+
+def test_key_goes_only_to_fal_hosts() -> None:
+    adapter = fal.FalAdapter(KEY)
+    assert adapter.api_headers_for("https://queue.fal.run/fal-ai/flux/requests/1/status")
+    assert adapter.api_headers_for("https://rest.alpha.fal.ai/x")
+    assert adapter.api_headers_for("https://elsewhere.example/fal.run/status") == {}

@@ -161,3 +161,40 @@ def _typed_as_providers() -> list[Provider]:
         ElevenLabsAdapter(""),
         FaceFusionAdapter(),
     ]
+
+
+async def test_launcher_serves_fakes_a_real_adapter_can_use(tmp_path: Path) -> None:
+    """``python -m tests.fakes`` as docs/providers.md tells people to run it."""
+    import asyncio
+    import sys
+
+    from tests.fakes.contract import closed_port, fetch_all, run_to_end
+
+    port = closed_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.fakes",
+        "runway",
+        "--port",
+        str(port),
+        "--steps",
+        "2",
+        "--key",
+        "try-me",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        banner = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert f"http://127.0.0.1:{port}" in banner
+        adapter = RunwayAdapter("try-me", base_url=f"http://127.0.0.1:{port}")
+        req = GenRequest(Capability.IMAGE_TO_VIDEO, "a wave", inputs={"image": "https://x/y.png"})
+        sub = await adapter.submit(req, "job-1")
+        final, seen = await run_to_end(adapter, sub.handle)
+        data = await fetch_all(adapter, final.output_urls[0])
+        await adapter.aclose()
+        assert len(seen) == 3 and data == video_mp4()
+    finally:
+        proc.terminate()
+        await proc.wait()

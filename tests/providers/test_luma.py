@@ -122,4 +122,6 @@ def test_price_per_resolution() -> None:
     assert adapter.price(GenRequest(Capability.TEXT_TO_VIDEO, "x", duration_s=5)) == 71
     hd = GenRequest(Capability.TEXT_TO_VIDEO, "x", duration_s=9, width=1920, height=1080)
     assert adapter.price(hd) == 288  # $2.87 for 9 s of 1080p, rounded up
+    seven = GenRequest(Capability.TEXT_TO_VIDEO, "x", duration_s=7)
+    assert adapter.price(seven) == 128  # Luma makes (and bills) 9 s
     assert luma.NAME == "luma" and luma.PROVIDER_CLASS is luma.LumaAdapter

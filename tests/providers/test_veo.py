@@ -63,7 +63,7 @@ async def test_image_to_video_sends_inline_image_and_gemini_parameters(
         "resolution": "720p",
         "sampleCount": 1,
     }
-    assert adapter.price(req) == 40 * 7  # $0.40/s, estimated on the asked duration
+    assert adapter.price(req) == 40 * 8  # $0.40/s on the 8 s Veo will make (and bill)
 
 
 async def test_rai_filtered_zero_samples_is_a_refusal() -> None:
