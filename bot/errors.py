@@ -238,7 +238,7 @@ async def interaction_error_handler(
 
 
 async def _handle(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    if interaction.extras.get("error_handled"):
+    if interaction.extras.get("error_handled") or interaction.client.is_closed():
         return
     interaction.extras["error_handled"] = True
     try:

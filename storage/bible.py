@@ -105,7 +105,7 @@ async def name_taken(
 async def get_row(session: AsyncSession, model: type[Named], guild_id: int, row_id: int) -> Named:
     row = await session.get(model, row_id)
     if row is None or row.guild_id != guild_id:
-        raise NotFound(f"{model.__tablename__}.not_found", name=str(row_id))
+        raise NotFound()  # an id (a button, another server's id): nothing to name
     return row
 
 

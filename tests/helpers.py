@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from storage import bible
 from storage.db import Database
 from storage.guilds import update_settings
 from storage.media import LocalMediaStore
+from storage.migrate import upgrade
 
 SERIES_NAME = "Nuit Blanche"
 
@@ -181,9 +184,12 @@ class Studio:
         options: dict[str, Any] | None = None,
         *,
         channel: Channel | None = None,
+        force: bool = False,
     ) -> InteractionResult:
+        """``force=True``: send a command Discord hides from ``who`` (as if an admin had changed
+        the command's permissions in the server's Integrations settings)."""
         return await self.sandbox.slash(
-            who, command, options or {}, channel=channel or self.dailies
+            who, command, options or {}, channel=channel or self.dailies, force=force
         )
 
     async def reply(
@@ -227,11 +233,26 @@ def message_text(message: Message) -> str:
     return "\n".join(p for p in parts if p)
 
 
+_template_db: Path | None = None
+
+
+async def migrated_sqlite(path: Path) -> Database:
+    """A SQLite database at ``path`` at the migrations' head, copied from a per-session template
+    (migrating from scratch costs about a second; the copy, a millisecond)."""
+    global _template_db
+    if _template_db is None:
+        template = Path(tempfile.mkdtemp(prefix="dailies-template-")) / "template.db"
+        await upgrade(f"sqlite:///{template}")
+        _template_db = template
+    shutil.copyfile(_template_db, path)
+    return Database(f"sqlite:///{path}")
+
+
 async def _open_studio(tmp_path: Path, *, configured: bool) -> AsyncIterator[Studio]:
     sandbox = Sandbox()
     server = build_server(sandbox, "Nightshift")
     await sandbox.start()
-    db = Database(f"sqlite:///{tmp_path / 'dailies.db'}")
+    db = await migrated_sqlite(tmp_path / "dailies.db")
     media = LocalMediaStore(tmp_path / "media")
     settings = Settings(
         data_dir=tmp_path,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.sandbox import SandboxUsageError
 from storage.guilds import get_settings
 from tests.helpers import Studio, message_text
 
@@ -30,11 +33,13 @@ async def test_admin_sets_roles_channels_and_language(bare_studio: Studio) -> No
 
 
 async def test_setup_is_hidden_and_refused_for_members(bare_studio: Studio) -> None:
-    """Discord hides /setup by default, and a member who still runs it changes nothing."""
+    """Discord hides /setup by default; a member who still gets to run it changes nothing."""
     s = bare_studio
     command = next(c for c in s.sandbox.commands() if c.name == "setup")
     assert int(command.data["default_member_permissions"]) == 1 << 5  # Manage Server
-    res = await s.slash(s.member, "setup", {"crew": s.server.crew_role})
+    with pytest.raises(SandboxUsageError):
+        await s.slash(s.member, "setup", {"crew": s.server.crew_role})
+    res = await s.slash(s.member, "setup", {"crew": s.server.crew_role}, force=True)
     reply = await res.reply()
     assert res.ephemeral and "Manage Server" in reply.content
     assert (await get_settings(s.db, s.server.id)).crew_role_id is None
@@ -53,7 +58,7 @@ async def test_setup_in_french_and_forget(studio: Studio) -> None:
 async def test_showrunner_role_alone_is_not_manage_server(studio: Studio) -> None:
     """The showrunner role does not grant /setup: that stays with Manage Server."""
     s = studio
-    res = await s.slash(s.showrunner, "setup", {"language": "fr"})
+    res = await s.slash(s.showrunner, "setup", {"language": "fr"}, force=True)
     await res.reply()
     assert res.ephemeral
     assert (await get_settings(s.db, s.server.id)).locale == "en"

@@ -1,0 +1,82 @@
+"""The bot itself: how it connects, what it listens to, and the one error path."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.client import DailiesBot, bot_intents
+from tests.helpers import Studio
+
+
+def test_intents_are_slash_only() -> None:
+    """No message content: the bot never reads members' messages."""
+    intents = bot_intents()
+    assert not intents.message_content
+    assert intents.guilds and intents.members and intents.guild_messages
+    assert intents.guild_polls and intents.guild_scheduled_events
+
+
+async def test_startup_is_quick_and_loads_every_feature(studio: Studio) -> None:
+    """Against the sandbox the bot is ready fast, with every feature's commands synced."""
+    bot = studio.bot
+    assert bot is not None
+    assert bot.allowed_mentions is not None and bot.allowed_mentions.everyone is False
+    assert {"commands.settings", "commands.series", "commands.characters"} <= set(
+        bot.loaded_features
+    )
+    names = {c.name for c in studio.sandbox.commands()}
+    assert {"setup", "series", "character", "location"} <= names
+    print(f"startup to ready: {studio.startup_seconds[0]:.2f} s")
+    assert studio.startup_seconds[0] < 10  # sanity, not a benchmark (see bench/)
+
+
+async def test_unexpected_error_gives_an_error_id_and_logs_it(
+    studio: Studio, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug answers the member privately with an error id, and the log has the traceback."""
+    bot = studio.bot
+    assert bot is not None
+
+    @app_commands.command(name="explode", description="Raise on purpose")
+    async def explode(interaction: discord.Interaction[Any]) -> None:
+        raise ZeroDivisionError("boom")
+
+    bot.tree.add_command(explode)
+    await bot.tree.sync()
+    caplog.set_level(logging.ERROR, logger="bot.errors")
+    res = await studio.slash(studio.member, "explode")
+    reply = await res.reply()
+    assert res.ephemeral and "Something went wrong" in reply.content
+    error_id = reply.content.split("`")[1]
+    record = next(r for r in caplog.records if error_id in r.getMessage())
+    assert record.exc_info is not None and "boom" in str(record.exc_info[1])
+    assert f"user={studio.member.user.id}" in record.getMessage()
+    assert "command=explode" in record.getMessage()
+
+
+async def test_unexpected_error_after_defer_uses_the_follow_up(studio: Studio) -> None:
+    """When the command already deferred, the error arrives as the follow-up."""
+    bot = studio.bot
+    assert bot is not None
+
+    @app_commands.command(name="slowboom", description="Defer, then raise")
+    async def slowboom(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True)
+        raise RuntimeError("late")
+
+    bot.tree.add_command(slowboom)
+    await bot.tree.sync()
+    res = await studio.slash(studio.francophone, "slowboom")
+    reply = await res.reply()
+    assert res.deferred and res.ephemeral and "erreur" in reply.content
+
+
+def test_bot_points_discord_py_at_the_configured_urls(studio: Studio) -> None:
+    """REST and gateway go where the settings say (here: the sandbox)."""
+    assert studio.sandbox.api_base == discord.http.Route.BASE
+    assert isinstance(studio.bot, DailiesBot)
