@@ -81,8 +81,10 @@ def migration_engine(url: str) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, poolclass=NullPool)
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if not database or database == ":memory:":
+        # Our connection would get its own empty in-memory database, not the caller's.
+        raise MigrationError("an in-memory SQLite database cannot be migrated; use a file")
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -18,6 +18,7 @@ from storage import migrate
 from storage.db import Database
 from storage.migrate import (
     VERSIONS_DIR,
+    MigrationError,
     current_revision,
     downgrade,
     head_revision,
@@ -127,6 +128,12 @@ async def test_a_failed_migration_on_sqlite_leaves_nothing_behind(tmp_path: obje
     with pytest.raises(RuntimeError):
         await in_migration_transaction(url, half_done)
     assert "half_done" not in await _table_names(url)
+
+
+async def test_an_in_memory_database_is_refused_rather_than_left_empty() -> None:
+    """Migrating ``sqlite://`` would migrate a private copy and leave the caller with none."""
+    with pytest.raises(MigrationError):
+        await upgrade("sqlite://")
 
 
 def test_revisions_form_one_line_numbered_in_order() -> None:
