@@ -83,17 +83,34 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     return ctype, data
 
 
+_MIME_BY_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG", 0, "image/png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"GIF8", 0, "image/gif"),
+    (b"WEBP", 8, "image/webp"),
+    (b"WAVE", 8, "audio/wav"),
+    (b"ID3", 0, "audio/mpeg"),
+    (b"OggS", 0, "audio/ogg"),
+    (b"fLaC", 0, "audio/flac"),
+    (b"\x1a\x45\xdf\xa3", 0, "video/webm"),
+    (b"ftypqt", 4, "video/quicktime"),
+    (b"ftyp", 4, "video/mp4"),
+)
+
+
+def mime_of(head: bytes) -> str:
+    """The MIME type of a file from its first bytes (media-store files have no extension)."""
+    for magic, offset, mime in _MIME_BY_MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return mime
+    if sniff_kind(head) == "audio":
+        return "audio/mpeg"  # bare MPEG frame sync
+    return "application/octet-stream"
+
+
 def data_url_for(path: str | Path, mime: str | None = None) -> str:
     raw = Path(path).read_bytes()
-    if mime is None:
-        kind = sniff_kind(raw[:SNIFF_BYTES])
-        mime = {"image": "image/png", "video": "video/mp4", "audio": "audio/wav"}.get(
-            kind or "", "application/octet-stream"
-        )
-        if raw.startswith(b"\xff\xd8\xff"):
-            mime = "image/jpeg"
-        elif raw.startswith(b"ID3") or (kind == "audio" and raw[:1] == b"\xff"):
-            mime = "audio/mpeg"
+    mime = mime or mime_of(raw[:SNIFF_BYTES])
     return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
 
 

@@ -35,6 +35,7 @@ from pipeline.providers._download import (
     decode_data_url,
     download_to,
     is_remote,
+    mime_of,
     sniff_kind,
     stream_download,
 )
@@ -488,6 +489,7 @@ __all__ = [
     "error_fields",
     "exception_for",
     "is_remote",
+    "mime_of",
     "parse_retry_after",
     "parse_time",
     "ratio_of",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from pipeline.providers._http import (
     REFUSED,
+    SNIFF_BYTES,
     HttpAdapter,
     Phase,
     PriceTable,
@@ -20,6 +21,7 @@ from pipeline.providers._http import (
     data_url_for,
     is_remote,
     ratio_of,
+    sniff_kind,
 )
 from pipeline.providers.base import (
     Capability,
@@ -56,6 +58,15 @@ def _asset(value: str) -> str:
             "input over Runway's 5 MB data-URI limit; upload it first", code="input_too_large"
         )
     return uri
+
+
+def _kind_of(value: str) -> str:
+    """'video' or 'image' for a character input: by its bytes, or a URL's extension."""
+    if is_remote(value) or value.startswith("runway://"):
+        path = value.split("?", 1)[0].lower()
+        return "video" if path.endswith((".mp4", ".mov", ".webm")) else "image"
+    with open(value, "rb") as fh:
+        return "video" if sniff_kind(fh.read(SNIFF_BYTES)) == "video" else "image"
 
 
 class RunwayAdapter(HttpAdapter):
@@ -110,7 +121,7 @@ class RunwayAdapter(HttpAdapter):
             if "character" not in request.inputs or "video" not in request.inputs:
                 raise Refused("act_two needs inputs 'character' and 'video'", code="missing_input")
             character = request.inputs["character"]
-            kind = "video" if character.lower().endswith((".mp4", ".mov", ".webm")) else "image"
+            kind = _kind_of(character)
             body["character"] = {"type": kind, "uri": _asset(character)}
             body["reference"] = {"type": "video", "uri": _asset(request.inputs["video"])}
             body["bodyControl"] = bool(request.options.get("bodyControl", True))

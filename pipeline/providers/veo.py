@@ -12,17 +12,18 @@ favour of the Interactions API; the model id is per request, the adapter stays b
 from __future__ import annotations
 
 import base64
-import mimetypes
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pipeline.providers._http import (
     REFUSED,
+    SNIFF_BYTES,
     HttpAdapter,
     Phase,
     PriceTable,
     Rate,
     is_remote,
+    mime_of,
 )
 from pipeline.providers.base import (
     Capability,
@@ -44,10 +45,10 @@ _RETRYABLE_RPC = {4, 8, 10, 13, 14}
 def _image(path: str) -> dict[str, str]:
     if is_remote(path):
         raise Refused("the Gemini API takes inline images only, not URLs", code="input_needs_file")
-    mime = mimetypes.guess_type(path)[0] or "image/png"
+    raw = Path(path).read_bytes()
     return {
-        "bytesBase64Encoded": base64.b64encode(Path(path).read_bytes()).decode(),
-        "mimeType": mime,
+        "bytesBase64Encoded": base64.b64encode(raw).decode(),
+        "mimeType": mime_of(raw[:SNIFF_BYTES]),
     }
 
 

@@ -11,7 +11,7 @@ from pipeline.providers import runway
 from pipeline.providers.base import Capability, GenRequest, ProviderState, Refused
 from tests.fakes.base import Fault
 from tests.fakes.contract import FAST, KEY, ContractSuite, run_to_end
-from tests.fakes.media import image_png
+from tests.fakes.media import image_png, video_mp4
 from tests.fakes.runway import RunwayFake
 
 
@@ -107,6 +107,19 @@ async def test_character_performance_drives_a_character_image(tmp_path: Path) ->
     assert body["character"]["uri"].startswith("data:image/png;base64,")
     assert body["reference"] == {"type": "video", "uri": "https://example.com/acting.mp4"}
     assert final.state is ProviderState.SUCCEEDED
+
+
+async def test_a_character_video_is_sent_as_video(tmp_path: Path) -> None:
+    clip = tmp_path / "9b1e77"  # no extension: the bytes say it is a video
+    clip.write_bytes(video_mp4())
+    adapter = runway.RunwayAdapter(KEY)
+    req = GenRequest(
+        Capability.PERFORMANCE, "", inputs={"character": str(clip), "video": "https://x/acting.mp4"}
+    )
+    _, body = adapter.endpoint_and_body(req)
+    await adapter.aclose()
+    assert body["character"]["type"] == "video"
+    assert body["character"]["uri"].startswith("data:video/mp4;base64,")
 
 
 async def test_performance_without_acting_video_is_refused_locally() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from pipeline.providers import veo
 from pipeline.providers.base import (
@@ -16,7 +18,6 @@ from pipeline.providers.base import (
 )
 from tests.fakes.base import Fault
 from tests.fakes.contract import KEY, ContractSuite, fetch_all, run_to_end
-from tests.fakes.media import image_png
 from tests.fakes.veo import VeoFake
 
 
@@ -38,8 +39,10 @@ class TestVeoContract(ContractSuite):
 async def test_image_to_video_sends_inline_image_and_gemini_parameters(
     tmp_path: Path,
 ) -> None:
-    still = tmp_path / "first.png"
-    still.write_bytes(image_png())
+    still = tmp_path / "3f9a0c"  # media-store files are named by hash, with no extension
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(buf, format="JPEG")
+    still.write_bytes(buf.getvalue())
     async with VeoFake(api_key=KEY) as fake:
         adapter = veo.VeoAdapter(KEY, base_url=fake.base_url)
         req = GenRequest(
@@ -56,7 +59,7 @@ async def test_image_to_video_sends_inline_image_and_gemini_parameters(
         await adapter.aclose()
     assert sub.handle["operation_name"].startswith("models/veo-3.1-generate-preview/operations/")
     body = next(iter(fake.jobs.values())).body
-    assert body["instances"][0]["image"]["mimeType"] == "image/png"
+    assert body["instances"][0]["image"]["mimeType"] == "image/jpeg"
     assert body["parameters"] == {
         "aspectRatio": "9:16",
         "durationSeconds": 8,
