@@ -73,3 +73,15 @@ def count_pixels_near(image: Image.Image, colour: tuple[int, int, int], tol: int
 def decoded_samples(path: Path) -> int:
     with av.open(str(path)) as container:
         return sum(frame.samples for frame in container.decode(audio=0))
+
+
+def file_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def file_exists(path: Path) -> bool:
+    return path.exists()
+
+
+def remove(path: Path) -> None:
+    path.unlink()

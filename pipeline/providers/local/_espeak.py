@@ -1,16 +1,23 @@
 """espeak-ng through ctypes, from the ``espeakng-loader`` wheel (library and voice data inside).
 
-No apt package at run time. The library keeps global state (one current voice, one callback),
-so every synthesis holds a process-wide lock; callers run :func:`synthesize` in a thread.
+No apt package at run time. Each line is spoken in a short-lived child process
+(:func:`speak`): the library keeps state between calls that ``espeak_Initialize`` does not
+reset, so in one long-lived process the same line comes out slightly different each time, and a
+take redone after a crash would not match. A fresh process is deterministic, crash-isolated, and
+costs about 0.1 s. This file is that child's script too: it imports nothing of ours.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import hashlib
+import json
 import re
+import struct
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -112,13 +119,13 @@ class _Engine:
         self._lib: ctypes.CDLL | None = None
         self.sample_rate = 0
 
-    def _load(self) -> ctypes.CDLL:
+    def _load(self, library: str | None = None, data: str | None = None) -> ctypes.CDLL:
         if self._lib is not None:
             return self._lib
-        import espeakng_loader
-
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        data_dir = Path(espeakng_loader.get_data_path())
+        if library is None or data is None:
+            library, data = wheel_paths()
+        lib = ctypes.CDLL(library)
+        data_dir = Path(data)
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, str(data_dir.parent).encode(), 0)
@@ -135,10 +142,12 @@ class _Engine:
         self._lib = lib
         return lib
 
-    def synthesize(self, text: str, spec: VoiceSpec) -> tuple[bytes, int]:
+    def synthesize(
+        self, text: str, spec: VoiceSpec, library: str | None = None, voices: str | None = None
+    ) -> tuple[bytes, int]:
         """Mono signed 16-bit PCM of ``text`` and its sample rate (blocking)."""
         with self._lock:
-            lib = self._load()
+            lib = self._load(library, voices)
             pcm = bytearray()
 
             def collect(wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int) -> int:
@@ -167,7 +176,57 @@ class _Engine:
 
 
 _engine = _Engine()
+_SCRIPT = str(Path(__file__).resolve())
+
+
+def wheel_paths() -> tuple[str, str]:
+    """The espeak-ng library and its voice data, both inside the ``espeakng-loader`` wheel."""
+    import espeakng_loader
+
+    return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
 
 
 def synthesize(text: str, spec: VoiceSpec) -> tuple[bytes, int]:
+    """In this process (blocking). See the module doc for why :func:`speak` is preferred."""
     return _engine.synthesize(text, spec)
+
+
+async def speak(text: str, spec: VoiceSpec, *, timeout_s: float = 60.0) -> tuple[bytes, int]:
+    """Mono 16-bit PCM of ``text`` and its sample rate, spoken in a fresh child process."""
+    proc = await asyncio.create_subprocess_exec(
+        # -I -S: no site-packages scan, so the child starts in a few milliseconds.
+        sys.executable, "-I", "-S", _SCRIPT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    library, data = wheel_paths()
+    request = json.dumps(
+        {"text": text, "spec": asdict(spec), "library": library, "data": data}
+    ).encode()
+    try:
+        async with asyncio.timeout(timeout_s):
+            out, err = await proc.communicate(request)
+    except BaseException:
+        if proc.returncode is None:
+            proc.kill()
+            await asyncio.shield(proc.wait())
+        raise
+    if proc.returncode != 0 or len(out) < 4:
+        reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise EspeakError(f"espeak-ng child failed (rc={proc.returncode}): {reason[0]}")
+    (rate,) = struct.unpack("<I", out[:4])
+    return out[4:], rate
+
+
+def _child() -> None:
+    request = json.loads(sys.stdin.buffer.read())
+    pcm, rate = _engine.synthesize(
+        request["text"], VoiceSpec(**request["spec"]), request["library"], request["data"]
+    )
+    sys.stdout.buffer.write(struct.pack("<I", rate) + pcm)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    _child()

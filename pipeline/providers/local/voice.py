@@ -7,7 +7,6 @@ PCM 16-bit, 48 kHz stereo, with a short breath of silence before and after the l
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,7 +14,7 @@ from pipeline.media.ffmpeg import ProgressCallback, run_ffmpeg
 from pipeline.media.house import AUDIO_RATE
 from pipeline.providers.base import Capability, GenRequest, Refused
 from pipeline.providers.local._base import LocalProvider
-from pipeline.providers.local._espeak import synthesize, voice_spec
+from pipeline.providers.local._espeak import speak, voice_spec
 
 LEAD_S = 0.1
 TAIL_S = 0.2
@@ -38,7 +37,7 @@ class LocalVoice(LocalProvider):
         spec = voice_spec(
             str(request.options.get("voice", "")), request.options.get("language") or None
         )
-        pcm, rate = await asyncio.to_thread(synthesize, request.prompt.strip(), spec)
+        pcm, rate = await speak(request.prompt.strip(), spec)
         if not pcm:
             raise RuntimeError(f"espeak-ng produced no sound for voice {spec.espeak_name}")
         progress(0.5)
