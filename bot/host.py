@@ -102,21 +102,31 @@ class Host:
         with contextlib.suppress(Exception):
             await self.registry.aclose()
 
+    async def pause_worker(self) -> bool:
+        """Stop the background worker (jobs stay queued). True if it was running."""
+        running = self._worker_task is not None
+        await self._stop_worker()
+        return running
+
+    def resume_worker(self) -> None:
+        """Start a fresh background worker (a stopped one cannot run again)."""
+        if self._worker_task is None:
+            self.worker = make_worker(self.bot.db, self.bot.media, self.registry)
+            self._start_worker()
+
     async def drain(self, *, timeout_s: float = 60.0) -> WorkerStats:
         """Run every job that can run now with a fast burst worker, then relay what it wrote.
 
         The background worker is paused meanwhile, so the burst sees the whole queue (two
         workers racing would let the burst end while the other still holds jobs)."""
-        paused = self._worker_task is not None
-        await self._stop_worker()
+        paused = await self.pause_worker()
         try:
             burst = make_worker(self.bot.db, self.bot.media, self.registry, fast=True,
                                 worker_id="drain")  # fmt: skip
             stats = await burst.drain(horizon_s=1.0, timeout_s=timeout_s)
         finally:
             if paused:
-                self.worker = make_worker(self.bot.db, self.bot.media, self.registry)
-                self._start_worker()
+                self.resume_worker()
         await self.flush()
         return stats
 
