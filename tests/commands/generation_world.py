@@ -103,7 +103,11 @@ async def takes(studio: Studio) -> list[Take]:
 
 
 async def wait_for_text(
-    studio: Studio, message: Message, wanted: str, *, timeout: float = 45.0
+    studio: Studio,
+    message: Message,
+    wanted: str,
+    *,
+    timeout: float = 45.0,  # noqa: ASYNC109
 ) -> Message:
     """The message once what a member reads on it contains ``wanted`` (cards are edited)."""
     return await studio.sandbox.wait_for_message(
@@ -116,7 +120,7 @@ def notices(channel: Channel, marker: str) -> list[Message]:
     return [m for m in channel.messages if not m.deleted and marker in message_text(m)]
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 20.0) -> Any:
+async def eventually(check: Callable[[], Any], *, timeout: float = 20.0) -> Any:  # noqa: ASYNC109
     """Poll ``check`` (sync or async) until it returns something truthy."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

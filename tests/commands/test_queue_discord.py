@@ -68,8 +68,8 @@ async def test_missing_key_says_how_to_configure(studio: Studio) -> None:
 
 async def test_missing_key_in_french(studio: Studio) -> None:
     code = await make_shot(studio)
-    reply = await studio.reply(studio.francophone, "shot queue", {"shot": code, "takes": 1,
-                                                                  "provider": "runway"})  # fmt: skip
+    options = {"shot": code, "takes": 1, "provider": "runway"}
+    reply = await studio.reply(studio.francophone, "shot queue", options)
     assert "sa clé d'API manque" in reply.content and "dailies doctor" in reply.content
 
 
