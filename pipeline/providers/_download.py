@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -51,6 +52,7 @@ def sniff_kind(head: bytes) -> str | None:
 
 
 SNIFF_BYTES = 16
+MAX_REDIRECTS = 5
 TEXTUAL_TYPES = ("text/html", "text/plain", "application/json", "application/xml", "text/xml")
 
 
@@ -181,48 +183,70 @@ async def stream_download(
         return
     if not is_remote(url):
         raise DownloadError("only http(s) and data: result URLs are fetched", code="bad_url")
+    current, hop_headers = url, dict(headers)
     try:
-        # identity: the byte count we check is the byte count on the wire
-        request_headers = {"Accept-Encoding": "identity", **headers}
-        async with client.stream(
-            "GET", url, headers=request_headers, timeout=timeouts.httpx()
-        ) as resp:
-            if not resp.is_success:
-                await resp.aread()
-                raise _expired_or_error(resp, secret)
-            declared = resp.headers.get("content-length")
-            expected = int(declared) if declared and declared.isdigit() else None
-            if expected is not None and expected > max_bytes:
-                raise DownloadError(
-                    f"result is {expected} bytes, cap {max_bytes}", code="oversized"
-                )
-            head = b""
-            total = 0
-            checked = False
-            async for chunk in resp.aiter_raw():
-                total += len(chunk)
-                if total > max_bytes:
-                    raise DownloadError(f"result passed the {max_bytes}-byte cap", code="oversized")
-                if not checked:
-                    head += chunk
-                    if len(head) < SNIFF_BYTES:
-                        continue
-                    check_media(head, resp.headers.get("content-type", ""), kinds)
-                    checked = True
-                    chunk, head = head, b""
-                yield chunk
-            if not checked:
-                check_media(head, resp.headers.get("content-type", ""), kinds)
-                if head:
-                    yield head
-            if expected is not None and total != expected:
-                raise DownloadError(f"got {total} of {expected} bytes", code="truncated")
+        for _ in range(MAX_REDIRECTS + 1):
+            # identity: the byte count we check is the byte count on the wire
+            request_headers = {"Accept-Encoding": "identity", **hop_headers}
+            async with client.stream(
+                "GET",
+                current,
+                headers=request_headers,
+                timeout=timeouts.httpx(),
+                follow_redirects=False,
+            ) as resp:
+                if resp.is_redirect:
+                    target = str(resp.url.join(resp.headers.get("location", "")))
+                    if not is_remote(target):
+                        raise DownloadError("redirect to a non-http URL", code="bad_url")
+                    if urlsplit(target).hostname != urlsplit(current).hostname:
+                        hop_headers = {}  # the key stays with the host it was meant for
+                    current = target
+                    continue
+                if not resp.is_success:
+                    await resp.aread()
+                    raise _expired_or_error(resp, secret)
+                async for chunk in _checked_body(resp, max_bytes, kinds):
+                    yield chunk
+                return
+        raise DownloadError(f"more than {MAX_REDIRECTS} redirects", code="bad_url")
     except httpx.TimeoutException as exc:
         raise DownloadError(f"download stalled: {type(exc).__name__}", code="timeout") from exc
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         raise DownloadError(f"download cut short: {type(exc).__name__}", code="truncated") from exc
     except httpx.TransportError as exc:
         raise DownloadError(f"download failed: {type(exc).__name__}", code="transport") from exc
+
+
+async def _checked_body(
+    resp: httpx.Response, max_bytes: int, kinds: frozenset[str]
+) -> AsyncIterator[bytes]:
+    declared = resp.headers.get("content-length")
+    expected = int(declared) if declared and declared.isdigit() else None
+    if expected is not None and expected > max_bytes:
+        raise DownloadError(f"result is {expected} bytes, cap {max_bytes}", code="oversized")
+    ctype = resp.headers.get("content-type", "")
+    head = b""
+    total = 0
+    checked = False
+    async for chunk in resp.aiter_raw():
+        total += len(chunk)
+        if total > max_bytes:
+            raise DownloadError(f"result passed the {max_bytes}-byte cap", code="oversized")
+        if not checked:
+            head += chunk
+            if len(head) < SNIFF_BYTES:
+                continue
+            check_media(head, ctype, kinds)
+            checked = True
+            chunk, head = head, b""
+        yield chunk
+    if not checked:
+        check_media(head, ctype, kinds)
+        if head:
+            yield head
+    if expected is not None and total != expected:
+        raise DownloadError(f"got {total} of {expected} bytes", code="truncated")
 
 
 def _expired_or_error(resp: httpx.Response, secret: str) -> Exception:

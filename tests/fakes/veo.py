@@ -36,6 +36,8 @@ class VeoFake(FakeProvider):
     auth_header = "x-goog-api-key"
     auth_scheme = ""
 
+    redirect_host: str | None = None  # e.g. "localhost": downloads answer 302 to another host
+
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1beta/models/{spec}", self.submit)
         router.add_get("/v1beta/models/{model}/operations/{op}", self.operation)
@@ -121,4 +123,7 @@ class VeoFake(FakeProvider):
         job = next((j for j in self.jobs.values() if j.token == token), None)
         if job is None:
             return self.error(404, "", "file not found")
+        if self.redirect_host:
+            target = f"http://{self.redirect_host}:{self.ports[0]}/cdn/{job.token}"
+            raise web.HTTPFound(target)
         return await self.send_media(request, job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -101,6 +102,21 @@ async def test_download_needs_the_right_key() -> None:
             await fetch_all(stranger, final.output_urls[0])
         await adapter.aclose()
         await stranger.aclose()
+
+
+async def test_download_redirect_to_another_host_drops_the_key() -> None:
+    async with VeoFake(api_key=KEY) as fake:
+        fake.redirect_host = "localhost"
+        adapter = veo.VeoAdapter(KEY, base_url=fake.base_url)
+        sub = await adapter.submit(GenRequest(Capability.TEXT_TO_VIDEO, "x"), "k")
+        final, _ = await run_to_end(adapter, sub.handle)
+        data = await fetch_all(adapter, final.output_urls[0])
+        await adapter.aclose()
+    assert hashlib.sha256(data).hexdigest() == fake.media_sha256
+    api_hop, cdn_hop = fake.requests_to(":download")[0], fake.requests_to("/cdn/")[0]
+    assert api_hop.headers["x-goog-api-key"] == KEY
+    assert cdn_hop.headers["Host"].startswith("localhost")
+    assert all(KEY not in v for v in cdn_hop.headers.values())
 
 
 def test_registry_names() -> None:
