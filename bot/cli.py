@@ -108,6 +108,19 @@ def migrate() -> None:
     console.print(f"[green]Database is at {revision}[/green] (code expects {head_revision()}).")
 
 
+@app.command()
+def worker(
+    worker_id: str = typer.Option(None, help="Name in logs and leases (default host:pid)."),
+) -> None:
+    """Run the job worker alone (next to a bot started with the worker elsewhere), until
+    Ctrl-C / SIGTERM; jobs in flight hand their lease back on the way out."""
+    settings = _settings()
+    configure_logging(settings.log_level)
+    from bot.host import run_worker
+
+    asyncio.run(run_worker(settings, worker_id=worker_id))
+
+
 Level = Literal["ok", "warn", "fail"]
 MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
 
