@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import outbox
 from storage.job_outputs import batch_jobs
 from storage.models import Job, JobStatus, Take
+from storage.queue import lock_job
 
 
 class NoticeKind(StrEnum):
@@ -40,6 +41,10 @@ async def job_progress(session: AsyncSession, job: Job, status: JobStatus, now: 
     """The status card of the job's batch: ``generating n of N``, elapsed, cost."""
     batch = job.params.get("batch")
     jobs = await batch_jobs(session, job.guild_id, job.shot_id, batch) if batch else [job]
+    if batch and jobs and jobs[0].id is not None:
+        # Serialise with the batch's other jobs, then count again what they committed.
+        await lock_job(session, jobs[0].id)
+        jobs = await batch_jobs(session, job.guild_id, job.shot_id, batch)
     if not jobs:
         jobs = [job]
     first = jobs[0]

@@ -31,8 +31,9 @@ WAITING = (JobStatus.QUEUED, JobStatus.RETRY_WAIT)
 ACTIVE = (JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.FETCHING)
 UNSETTLED = (*WAITING, *ACTIVE)
 # A queued job whose dependencies are not done is looked at again after this long, or as soon
-# as one of its dependencies finishes (``wake_dependents``).
-DEPENDENCY_RECHECK = timedelta(seconds=30)
+# as one of its dependencies finishes (``wake_dependents``). The recheck is the safety net for
+# a claim that read "not done" just before the dependency's success committed.
+DEPENDENCY_RECHECK = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -282,11 +283,9 @@ async def record_submit(
 
 async def wake_dependents(session: AsyncSession, guild_id: int, job_id: int) -> int:
     """A job just finished: the queued jobs waiting on it may run now."""
-    statement = select(Job).where(
-        Job.guild_id == guild_id,
-        Job.status == JobStatus.QUEUED,
-        col(Job.run_after).is_not(None),
-    )
+    # No filter on run_after: a claim may be bumping it right now; on Postgres this UPDATE then
+    # waits for that claim's row lock and clears the bump after it.
+    statement = select(Job).where(Job.guild_id == guild_id, Job.status == JobStatus.QUEUED)
     woken = 0
     for job in (await session.exec(statement)).all():
         if job_id in job.depends_on and job.id is not None:
@@ -362,3 +361,12 @@ async def set_card_message(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
+
+
+async def lock_job(session: AsyncSession, job_id: int) -> None:
+    """Hold a job row until commit (Postgres); SQLite's single writer already serialises.
+
+    Used to serialise the status card of a batch: two takes finishing at once would otherwise
+    each count the other as unfinished, and the card would stop at "2 of 3"."""
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.exec(select(Job.id).where(Job.id == job_id).with_for_update())
