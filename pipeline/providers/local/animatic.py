@@ -37,6 +37,8 @@ _MOVE_WORDS: tuple[tuple[str, str], ...] = (
     ("tracking", "pan_right"), ("pan", "pan_right"), ("tilt up", "tilt_up"),
     ("crane up", "tilt_up"), ("tilt down", "tilt_down"), ("crane down", "tilt_down"),
     ("tilt", "tilt_up"), ("handheld", "handheld"), ("shaky", "handheld"),
+    ("dolly", "push_in"), ("zoom", "push_in"), ("steadicam", "push_in"), ("crane", "tilt_up"),
+    ("orbit", "pan_right"), ("arc", "pan_right"),
     ("static", "static"), ("locked", "static"), ("still", "static"),
 )  # fmt: skip
 

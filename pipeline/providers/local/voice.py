@@ -1,7 +1,8 @@
 """``local-voice``: espeak-ng voices, English and French, one distinct voice per character.
 
 Request: ``prompt`` is the line to speak; ``options`` {"voice": the character's voice string
-("en-f1", "fr-m2", "deep slow"...), "language": the line's language ("en", "fr")}. Output: a WAV,
+("en-f1", "fr-m2", "deep slow"...), "language": the line's language ("en", "fr"), "speaker":
+the character's name, used when the voice string is empty}. Output: a WAV,
 PCM 16-bit, 48 kHz stereo, with a short breath of silence before and after the line.
 """
 
@@ -34,9 +35,9 @@ class LocalVoice(LocalProvider):
             raise Refused(f"a line is at most {MAX_CHARS} characters", code="too_long")
 
     async def render(self, request: GenRequest, dst: Path, progress: ProgressCallback) -> None:
-        spec = voice_spec(
-            str(request.options.get("voice", "")), request.options.get("language") or None
-        )
+        # A character with no voice string still gets their own voice, from their name.
+        voice = request.options.get("voice") or request.options.get("speaker") or ""
+        spec = voice_spec(str(voice), request.options.get("language") or None)
         pcm, rate = await speak(request.prompt.strip(), spec)
         if not pcm:
             raise RuntimeError(f"espeak-ng produced no sound for voice {spec.espeak_name}")
