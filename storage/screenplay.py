@@ -140,7 +140,7 @@ def parse_screenplay(text: str) -> Outline:
     if not text.strip():
         raise InvalidInput("script.import.empty")
     if MENTION.search(text):
-        raise InvalidInput("text.mention")
+        raise InvalidInput("script.text_mention")
     screenplay = FountainParser().parse(_force_bare_headings(text))
     title = " ".join(screenplay.title_page.get("Title", [])).strip()
     scenes: list[OutlineScene] = []

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,12 +61,18 @@ def _like(typed: str) -> str:
     return f"%{escaped}%"
 
 
-async def _series_id(session: AsyncSession, guild_id: int) -> int | None:
-    """The active series for filtering suggestions; ``None`` means "all of this server's"."""
-    settings = await session.get(GuildSettings, guild_id)
-    if settings is not None and settings.active_series_id is not None:
-        return settings.active_series_id
-    return None
+def _in_active_series(query: Any, guild_id: int, series_column: Any = None) -> Any:
+    """Only the active series' rows when /setup chose one; the server's all otherwise.
+
+    A scalar subquery, so suggestions stay one round trip to the database.
+    """
+    active = (
+        select(GuildSettings.active_series_id)
+        .where(GuildSettings.guild_id == guild_id)
+        .scalar_subquery()
+    )
+    column = col(Episode.series_id) if series_column is None else series_column
+    return query.where(or_(active.is_(None), column == active))
 
 
 # --------------------------------------------------------------------------- resolve typed values
@@ -160,8 +167,7 @@ async def resolve_location(session: AsyncSession, guild_id: int, value: str) -> 
 async def suggest_episodes(session: AsyncSession, guild_id: int, typed: str) -> list[Suggestion]:
     typed = typed.strip()
     query = select(Episode.id, Episode.number, Episode.title).where(Episode.guild_id == guild_id)
-    if (series_id := await _series_id(session, guild_id)) is not None:
-        query = query.where(Episode.series_id == series_id)
+    query = _in_active_series(query, guild_id)
     if match := _EPISODE.fullmatch(typed):
         query = query.where(Episode.number == int(match.group(1)))
     elif typed:
@@ -177,8 +183,7 @@ async def suggest_scenes(session: AsyncSession, guild_id: int, typed: str) -> li
         .join(Episode, col(Episode.id) == col(Scene.episode_id))
         .where(Scene.guild_id == guild_id)
     )
-    if (series_id := await _series_id(session, guild_id)) is not None:
-        query = query.where(Episode.series_id == series_id)
+    query = _in_active_series(query, guild_id)
     match = _CODE.fullmatch(typed)
     if match and not match.group(3):
         query = query.where(Episode.number == int(match.group(1)))
@@ -195,25 +200,49 @@ async def suggest_scenes(session: AsyncSession, guild_id: int, typed: str) -> li
 
 
 async def suggest_shots(session: AsyncSession, guild_id: int, typed: str) -> list[Suggestion]:
+    """Shots by code ("7.", "7.3.", "7.3.4"), else by words of the action, else the newest.
+
+    A code narrows to one episode (or scene) first, through the episode's unique index, so only
+    that episode's shots are sorted; words and the empty box walk the guild's shots newest first
+    and stop at 25, so no query sorts a whole server's script.
+    """
     typed = typed.strip()
-    query = (
-        select(Shot.id, Shot.position, Shot.action, Scene.position + Episode.number * _CODE_BASE)
-        .join(Scene, col(Scene.id) == col(Shot.scene_id))
-        .join(Episode, col(Episode.id) == col(Shot.episode_id))
-        .where(Shot.guild_id == guild_id)
-    )
-    if (series_id := await _series_id(session, guild_id)) is not None:
-        query = query.where(Episode.series_id == series_id)
+    query = select(
+        Shot.id, Shot.position, Shot.action, Scene.position + Episode.number * _CODE_BASE
+    ).join(Scene, col(Scene.id) == col(Shot.scene_id))
     match = _CODE.fullmatch(typed)
     if match:
-        query = query.where(Episode.number == int(match.group(1)))
+        episode_ids = (
+            await session.exec(
+                _in_active_series(
+                    select(Episode.id).where(
+                        Episode.guild_id == guild_id, Episode.number == int(match.group(1))
+                    ),
+                    guild_id,
+                )
+            )
+        ).all()
+        if not episode_ids:
+            return []
+        # The episode ids are this guild's, so their shots are too.
+        query = query.join(Episode, col(Episode.id) == col(Shot.episode_id)).where(
+            col(Shot.episode_id).in_(episode_ids)
+        )
         if match.group(2):
             query = query.where(Scene.position == int(match.group(2)))
         if match.group(3):
             query = query.where(Shot.position == int(match.group(3)))
-    elif typed:
-        query = query.where(col(Shot.action).ilike(_like(typed), escape="\\"))
-    query = query.order_by(col(Episode.number), col(Scene.position), col(Shot.position))
+        query = query.order_by(col(Scene.position), col(Shot.position))
+    else:
+        query = _in_active_series(
+            query.join(Episode, col(Episode.id) == col(Shot.episode_id)).where(
+                Shot.guild_id == guild_id
+            ),
+            guild_id,
+        )
+        if typed:
+            query = query.where(col(Shot.action).ilike(_like(typed), escape="\\"))
+        query = query.order_by(col(Shot.id).desc())
     rows = (await session.exec(query.limit(SUGGESTIONS))).all()
     return [
         Suggestion(_label(f"{shot_code(*divmod(key, _CODE_BASE), pos)} · {action}"), f"#{id_}")
@@ -229,8 +258,7 @@ async def suggest_cast(session: AsyncSession, guild_id: int, typed: str) -> list
     query = select(Character.name).where(
         Character.guild_id == guild_id, col(Character.retired).is_(False)
     )
-    if (series_id := await _series_id(session, guild_id)) is not None:
-        query = query.where(Character.series_id == series_id)
+    query = _in_active_series(query, guild_id, col(Character.series_id))
     if last.strip():
         query = query.where(col(Character.name_key).ilike(_like(key_of(last)), escape="\\"))
     names = (await session.exec(query.order_by(col(Character.name)).limit(SUGGESTIONS))).all()
@@ -247,8 +275,7 @@ async def suggest_cast(session: AsyncSession, guild_id: int, typed: str) -> list
 
 async def suggest_locations(session: AsyncSession, guild_id: int, typed: str) -> list[Suggestion]:
     query = select(Location.name).where(Location.guild_id == guild_id)
-    if (series_id := await _series_id(session, guild_id)) is not None:
-        query = query.where(Location.series_id == series_id)
+    query = _in_active_series(query, guild_id, col(Location.series_id))
     if typed.strip():
         query = query.where(col(Location.name_key).ilike(_like(key_of(typed)), escape="\\"))
     names = (await session.exec(query.order_by(col(Location.name)).limit(SUGGESTIONS))).all()

@@ -106,8 +106,8 @@ def test_very_long_action_is_split_into_several_shots() -> None:
         ("", "script.import.empty"),
         ("   \n\n  \n", "script.import.empty"),
         ("Just a note about the weather.\n\nAnother paragraph.", "script.import.no_headings"),
-        ("INT. BAR - NUIT\n\n@everyone look at this.", "text.mention"),
-        ("INT. BAR - NUIT\n\nMARA\nPing <@&123456789012345678> now.", "text.mention"),
+        ("INT. BAR - NUIT\n\n@everyone look at this.", "script.text_mention"),
+        ("INT. BAR - NUIT\n\nMARA\nPing <@&123456789012345678> now.", "script.text_mention"),
     ],
 )
 def test_bad_scripts_are_refused_with_a_reason(text: str, key: str) -> None:

@@ -103,7 +103,7 @@ async def test_episode_numbers_count_up_and_duplicates_are_refused(db: Database)
         assert (first.number, second.number) == (1, 2)
         with pytest.raises(AlreadyExists) as dup:
             await create_episode(s, GUILD_A, title="Again", number=2, created_by=WRITER)
-        assert dup.value.key == "episode.exists"
+        assert dup.value.key == "script.episode_exists"
     async with db.session() as s:
         assert [e.episode.title for e in await list_episodes(s, GUILD_A)] == ["Pilote", "La Marée"]
 
@@ -111,11 +111,11 @@ async def test_episode_numbers_count_up_and_duplicates_are_refused(db: Database)
 @pytest.mark.parametrize(
     ("title", "key"),
     [
-        ("", "text.empty"),
-        ("   ", "text.empty"),
-        ("x" * 10_000, "text.too_long"),
-        ("Hello @everyone", "text.mention"),
-        ("Ping <@&123456789012345678>", "text.mention"),
+        ("", "script.text_empty"),
+        ("   ", "script.text_empty"),
+        ("x" * 10_000, "script.text_too_long"),
+        ("Hello @everyone", "script.text_mention"),
+        ("Ping <@&123456789012345678>", "script.text_mention"),
     ],
 )
 async def test_bad_text_is_refused_and_nothing_is_written(
@@ -167,7 +167,7 @@ async def test_codes_and_ids_resolve_and_garbage_does_not(db: Database) -> None:
         for typed in ("1.1.9", "9.1.1", "Beat 2", "1.1", "#999999", "@everyone"):
             with pytest.raises(NotFound) as caught:
                 await resolve_shot(s, GUILD_A, typed)
-            assert caught.value.key == "shot.not_found"
+            assert caught.value.key == "script.shot_not_found"
             assert caught.value.kwargs["value"] == typed.strip()[:40]
 
 
@@ -250,14 +250,14 @@ async def test_edit_replaces_lines_and_credits_the_editor(db: Database) -> None:
 @pytest.mark.parametrize(
     ("changes", "error", "key"),
     [
-        ({"duration_s": 0.5}, InvalidInput, "shot.bad_duration"),
-        ({"duration_s": 21}, InvalidInput, "shot.bad_duration"),
+        ({"duration_s": 0.5}, InvalidInput, "script.shot_bad_duration"),
+        ({"duration_s": 21}, InvalidInput, "script.shot_bad_duration"),
         ({"shot_size": "gigantic"}, InvalidInput, "script.bad_choice"),
         ({"provider": "midjourney"}, InvalidInput, "script.bad_choice"),
-        ({"action": "x" * 10_000}, InvalidInput, "text.too_long"),
-        ({"action": "@here now"}, InvalidInput, "text.mention"),
-        ({"lines": [LineDraft("Nobody", "Hi", "en")]}, NotFound, "character.unknown"),
-        ({"lines": [LineDraft("Mara", "", "en")]}, InvalidInput, "text.empty"),
+        ({"action": "x" * 10_000}, InvalidInput, "script.text_too_long"),
+        ({"action": "@here now"}, InvalidInput, "script.text_mention"),
+        ({"lines": [LineDraft("Nobody", "Hi", "en")]}, NotFound, "script.unknown_characters"),
+        ({"lines": [LineDraft("Mara", "", "en")]}, InvalidInput, "script.text_empty"),
         ({"lines": [LineDraft("Mara", "Salut", "de")]}, InvalidInput, "script.bad_choice"),
     ],
 )
