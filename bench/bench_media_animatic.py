@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.ingest import normalise_take
-from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.providers.base import Capability, GenRequest
 from pipeline.providers.local import LocalAnimatic, LocalLipsync, LocalVoice
 
@@ -49,11 +48,7 @@ async def main(runs: int, seconds: float, width: int, height: int) -> None:
         work = Path(tmp)
         animatic = LocalAnimatic(work_dir=work / "renders", submit_wait_s=600)
         ref = work / "mara.png"
-        subprocess.run(
-            [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i",
-             "testsrc2=s=300x400", "-frames:v", "1", str(ref)],
-            check=True,
-        )  # fmt: skip
+        await run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=300x400", "-frames:v", "1", str(ref)])
         outputs: list[Path] = []
 
         async def take(i: int) -> None:
@@ -77,11 +72,10 @@ async def main(runs: int, seconds: float, width: int, height: int) -> None:
         report("ingest, house-format take (copy)", await timed(ingest_fast, runs))
 
         foreign = work / "foreign.mp4"
-        subprocess.run(
-            [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=30",
-             "-f", "lavfi", "-i", "sine=f=300:r=44100", "-t", str(seconds), "-c:v", "libx264",
-             "-preset", "ultrafast", "-c:a", "aac", str(foreign)],
-            check=True,
+        await run_ffmpeg(
+            ["-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=30", "-f", "lavfi", "-i",
+             "sine=f=300:r=44100", "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast",
+             "-c:a", "aac", str(foreign)]
         )  # fmt: skip
 
         async def ingest_foreign(i: int) -> None:
