@@ -26,8 +26,8 @@ from pipeline.providers.base import (
     GenRequest,
     PollResult,
     ProviderState,
+    SubmitOutcomeUnknown,
     SubmitResult,
-    TransientError,
 )
 
 NAME = "bfl"
@@ -100,7 +100,7 @@ class BflAdapter(HttpAdapter):
         )
         task_id, polling_url = task.get("id"), task.get("polling_url")
         if not isinstance(task_id, str) or not task_id:
-            raise self._fail(TransientError("task without an id", code="malformed_json"))
+            raise self._fail(SubmitOutcomeUnknown("task without an id", code="malformed_json"))
         if not isinstance(polling_url, str) or not polling_url:
             polling_url = self.url(f"v1/get_result?id={task_id}")
         self.log.info("bfl task %s for job %s", task_id, idempotency_key)

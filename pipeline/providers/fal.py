@@ -30,6 +30,7 @@ from pipeline.providers.base import (
     PollResult,
     ProviderState,
     Refused,
+    SubmitOutcomeUnknown,
     SubmitResult,
     TransientError,
 )
@@ -158,7 +159,9 @@ class FalAdapter(HttpAdapter):
         sub = self.json_of(resp, Phase.SUBMIT)
         handle = {k: sub.get(k) for k in ("request_id", "status_url", "response_url", "cancel_url")}
         if not handle["request_id"] or not handle["status_url"] or not handle["response_url"]:
-            raise self._fail(TransientError("queue answer without its URLs", code="malformed_json"))
+            raise self._fail(
+                SubmitOutcomeUnknown("queue answer without its URLs", code="malformed_json")
+            )
         self.log.info(
             "fal request %s (%s) for job %s", handle["request_id"], model, idempotency_key
         )

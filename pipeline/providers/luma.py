@@ -28,8 +28,8 @@ from pipeline.providers.base import (
     PollResult,
     ProviderState,
     Refused,
+    SubmitOutcomeUnknown,
     SubmitResult,
-    TransientError,
 )
 
 NAME = "luma"
@@ -110,7 +110,9 @@ class LumaAdapter(HttpAdapter):
         gen = self.json_of(resp, Phase.SUBMIT)
         gen_id = gen.get("id")
         if not isinstance(gen_id, str) or not gen_id:
-            raise self._fail(TransientError("generation without an id", code="malformed_json"))
+            raise self._fail(
+                SubmitOutcomeUnknown("generation without an id", code="malformed_json")
+            )
         self.log.info("luma generation %s for job %s", gen_id, idempotency_key)
         return SubmitResult(provider_job_id=gen_id, handle={"id": gen_id})
 

@@ -37,8 +37,8 @@ from pipeline.providers.base import (
     RateLimited,
     Refused,
     ResultExpired,
+    SubmitOutcomeUnknown,
     SubmitResult,
-    TransientError,
 )
 
 NAME = "replicate"
@@ -156,7 +156,9 @@ class ReplicateAdapter(HttpAdapter):
         )
         pred = self.json_of(resp, Phase.SUBMIT)
         if not isinstance(pred.get("id"), str):
-            raise self._fail(TransientError("prediction without an id", code="malformed_json"))
+            raise self._fail(
+                SubmitOutcomeUnknown("prediction without an id", code="malformed_json")
+            )
         result = self._submit_result(pred)
         self.log.info("replicate prediction %s for job %s", result.provider_job_id, idempotency_key)
         return result

@@ -29,8 +29,8 @@ from pipeline.providers.base import (
     PollResult,
     ProviderState,
     Refused,
+    SubmitOutcomeUnknown,
     SubmitResult,
-    TransientError,
 )
 
 NAME = "runway"
@@ -142,7 +142,7 @@ class RunwayAdapter(HttpAdapter):
         task = self.json_of(await self.submit_post(self.url(path), json_body=body), Phase.SUBMIT)
         task_id = task.get("id")
         if not isinstance(task_id, str) or not task_id:
-            raise self._fail(TransientError("task without an id", code="malformed_json"))
+            raise self._fail(SubmitOutcomeUnknown("task without an id", code="malformed_json"))
         self.log.info("runway task %s (%s) for job %s", task_id, path, idempotency_key)
         return SubmitResult(provider_job_id=task_id, handle={"id": task_id})
 

@@ -31,8 +31,8 @@ from pipeline.providers.base import (
     PollResult,
     ProviderState,
     Refused,
+    SubmitOutcomeUnknown,
     SubmitResult,
-    TransientError,
 )
 
 NAME = "veo"
@@ -106,7 +106,9 @@ class VeoAdapter(HttpAdapter):
         op = self.json_of(resp, Phase.SUBMIT)
         name = op.get("name")
         if not isinstance(name, str) or not name:
-            raise self._fail(TransientError("operation without a name", code="malformed_json"))
+            raise self._fail(
+                SubmitOutcomeUnknown("operation without a name", code="malformed_json")
+            )
         self.log.info("veo operation %s for job %s", name, idempotency_key)
         return SubmitResult(provider_job_id=name, handle={"operation_name": name})
 

@@ -41,6 +41,7 @@ class Fault(StrEnum):
     ERROR_AFTER = "error_after"  # the job is created, then 500 is answered
     HANG_AFTER = "hang_after"  # the job is created, then no answer until past client timeouts
     MALFORMED = "malformed"  # 200 with a body that is not JSON (job created on submit)
+    NO_ID = "no_id"  # 200 with JSON that names no job (job created)
     REFUSE = "refuse"  # moderation refusal (job outcome)
     FAIL = "fail"  # internal, retryable failure (job outcome)
     EXPIRED = "expired"  # result link answers 410 (403 for signed-URL CDNs)
@@ -276,6 +277,8 @@ class FakeProvider:
             await asyncio.sleep(self.hang_s)
         if fault is Fault.MALFORMED:
             return web.Response(text='{"id": "trunc', content_type="application/json")
+        if fault is Fault.NO_ID:
+            return web.json_response({"status": "accepted"}, status=status)
         return web.json_response(payload, status=status)
 
     async def read_json(self, request: web.Request) -> tuple[dict[str, Any], str]:

@@ -198,10 +198,12 @@ class ContractSuite:
         assert err.value.code == "timeout"
         assert sum(fake.submit_attempts.values()) == 1 and fake.jobs_created == 1
 
-    async def test_submit_malformed_json_is_unknown(
-        self, fake: FakeProvider, adapter: HttpAdapter
+    @pytest.mark.parametrize("fault", [Fault.MALFORMED, Fault.NO_ID])
+    async def test_submit_unreadable_answer_is_unknown(
+        self, fake: FakeProvider, adapter: HttpAdapter, fault: Fault
     ) -> None:
-        fake.submit_faults = [Fault.MALFORMED]
+        """2xx, job created, but the answer does not name it: never a plain retry."""
+        fake.submit_faults = [fault]
         with pytest.raises(SubmitOutcomeUnknown) as err:
             await self.submitted(adapter)
         assert err.value.code == "malformed_json" and fake.jobs_created == 1
