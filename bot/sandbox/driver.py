@@ -112,7 +112,12 @@ class Sandbox(SandboxServer):
         message: Message | None = None,
     ) -> InteractionResult:
         if not self.bot_connected:
-            raise SandboxUsageError("no bot is connected to the sandbox gateway")
+            g = self.gateway
+            raise SandboxUsageError(
+                "no bot is connected to the sandbox gateway "
+                f"({len(g.sessions)} open sockets, {g.identify_count} IDENTIFYs so far, "
+                f"{len(self.requests)} REST calls); wait for it (harness.running does)"
+            )
         guild = member.guild
         inter = Interaction(
             self.state.ids.next(),

@@ -346,6 +346,12 @@ class Interaction:
     token_expired: bool = False  # set by the driver to play "15 minutes later"
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     replied: asyncio.Event = field(default_factory=asyncio.Event)
+    first_reply: Message | None = None  # the first message the member saw as the answer
+
+    def mark_replied(self, msg: Message) -> None:
+        if self.first_reply is None:
+            self.first_reply = msg
+        self.replied.set()
 
     @property
     def ack_latency(self) -> float | None:

@@ -103,8 +103,8 @@ class InteractionRoutes:
         inter.ack_type = rtype
         inter.acked_at = now
         inter.acked.set()
-        if rtype in (4, 7):
-            inter.replied.set()
+        if rtype in (4, 7) and msg is not None:
+            inter.mark_replied(msg)
         if request.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
         meta: dict[str, Any] = {"id": str(inter.id), "type": inter.type}
@@ -245,7 +245,7 @@ class InteractionRoutes:
             inter.errors.append({"route": "followup", **err.body(), "status": err.status})
             raise
         inter.followups.append(msg)
-        inter.replied.set()
+        inter.mark_replied(msg)
         if request.query.get("wait") in ("true", "1", "True"):
             return self.s.json_message(msg)
         return web.Response(status=204)
@@ -275,7 +275,7 @@ class InteractionRoutes:
             target.flags &= ~FLAG_LOADING
             target.edited_at = None
         if target is inter.original:
-            inter.replied.set()
+            inter.mark_replied(target)
         self.s.message_updated(target)
         return self.s.json_message(target)
 

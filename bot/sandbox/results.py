@@ -11,8 +11,6 @@ from bot.sandbox.state import Interaction, Message
 if TYPE_CHECKING:
     from bot.sandbox.driver import Sandbox
 
-FLAG_LOADING = 1 << 7
-
 
 class SandboxUsageError(ValueError):
     """The test asked for something a Discord user could not do (unknown option, no button...)."""
@@ -94,8 +92,12 @@ class InteractionResult:
         return self
 
     async def reply(self, timeout: float = 10.0) -> Message:  # noqa: ASYNC109
-        """The reply the user sees: the response, or what filled a deferred one."""
+        """The message the member sees as the answer: the response (type 4), the updated message
+        (7), or whatever first filled a defer (a follow-up or an ``@original`` edit)."""
         await self.acknowledged()
+        if self.ack_type in (8, 9):
+            kind = "a modal (see .modal)" if self.ack_type == 9 else "choices (see .choices)"
+            raise AssertionError(f"the bot answered interaction {self.interaction.id} with {kind}")
         try:
             await asyncio.wait_for(self.interaction.replied.wait(), timeout)
         except TimeoutError:
@@ -103,10 +105,9 @@ class InteractionResult:
                 f"no visible reply to interaction {self.interaction.id} within {timeout} s "
                 f"(ack type {self.ack_type}); errors: {self.errors}"
             ) from None
-        original = self.interaction.original
-        if original is not None and not original.flags & FLAG_LOADING:
-            return original
-        return self.interaction.followups[0]
+        reply = self.interaction.first_reply
+        assert reply is not None
+        return reply
 
     async def followup(self, n: int = 0, timeout: float = 10.0) -> Message:  # noqa: ASYNC109
         """The ``n``-th follow-up message (0-based), waiting for it."""

@@ -40,6 +40,7 @@ API_PREFIX = "/api/v10"
 MAX_REQUEST_BYTES = 256 * 1024 * 1024  # above every upload limit, so 413s come from our checks
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MessagePredicate = Callable[[Message], bool]
+MessageWatcher = Callable[[str, Message], None]
 
 
 @dataclass
@@ -95,6 +96,7 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._message_waiters: list[tuple[MessagePredicate, asyncio.Future[Message]]] = []
+        self._message_watchers: list[MessageWatcher] = []
         self.state.subscribe(self._on_state_change)
 
     # -- addresses ---------------------------------------------------------------------------
@@ -261,6 +263,7 @@ class SandboxServer:
     def store_message(self, msg: Message) -> None:
         """Keep a message; announce it unless it is ephemeral (only its author's client sees it)."""
         self.state.messages[msg.id] = msg
+        self._notify_watchers("create", msg)
         if msg.ephemeral:
             return
         msg.channel.messages.append(msg)
@@ -279,6 +282,7 @@ class SandboxServer:
         return msg.author is bot or bot.id in msg.mentions
 
     def message_updated(self, msg: Message) -> None:
+        self._notify_watchers("update", msg)
         if not msg.ephemeral:
             self.gateway.dispatch(
                 "MESSAGE_UPDATE",
@@ -289,6 +293,7 @@ class SandboxServer:
 
     def delete_message(self, msg: Message) -> None:
         msg.deleted = True
+        self._notify_watchers("delete", msg)
         if msg in msg.channel.messages:
             msg.channel.messages.remove(msg)
         if not msg.ephemeral:
@@ -300,6 +305,18 @@ class SandboxServer:
                     "guild_id": str(msg.guild.id),
                 },
             )
+
+    def watch_messages(self, watcher: MessageWatcher) -> None:
+        """Call ``watcher(kind, message)`` on every "create", "update" and "delete", ephemeral
+        messages included (check ``message.ephemeral``). Exceptions are logged, not raised."""
+        self._message_watchers.append(watcher)
+
+    def _notify_watchers(self, kind: str, msg: Message) -> None:
+        for watcher in list(self._message_watchers):
+            try:
+                watcher(kind, msg)
+            except Exception:
+                log.exception("message watcher failed on %s %s", kind, msg.id)
 
     def _wake_waiters(self, msg: Message) -> None:
         for pred, fut in list(self._message_waiters):

@@ -124,11 +124,14 @@ async def test_scheduled_premiere(world: World) -> None:
 
 async def test_edit_drops_the_attachment(world: World) -> None:
     sb = world.sandbox
+    seen: list[tuple[str, str]] = []
+    sb.watch_messages(lambda kind, m: seen.append((kind, m.content)))
     async with running(sb, build_bot(world.guild.id)):
         res = await sb.slash(world.alice, "edit", channel=world.dailies)
         msg = await res.reply()
         await sb.wait_for_message(world.dailies, lambda m: m.content == "final")
     assert msg.edited and msg.attachments == []
+    assert seen == [("create", "draft"), ("update", "final")]
 
 
 async def test_modal_with_file_upload(world: World) -> None:
