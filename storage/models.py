@@ -259,6 +259,8 @@ class ShotStatus(StrEnum):
 
 class Shot(SQLModel, table=True):
     __tablename__ = "shot"
+    # Autocomplete walks a server's shots newest first and stops at 25 (storage/script_lookup.py).
+    __table_args__ = (Index("ix_shot_guild_newest", "guild_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = guild_column()
