@@ -190,13 +190,6 @@ async def retire_character(
     return character
 
 
-async def note_reference_change(
-    session: AsyncSession, character: Character, changed_by: int
-) -> None:
-    """Reference images are canon too: changing them is a new version."""
-    await _bump(session, character, ["references"], changed_by)
-
-
 async def character_history(
     session: AsyncSession, guild_id: int, character_id: int, *, limit: int = 25
 ) -> list[CharacterVersion]:

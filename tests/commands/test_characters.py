@@ -252,3 +252,39 @@ async def test_no_series_yet_says_how_to_start(bare_studio: Studio) -> None:
     """Before any series exists, /character create explains how to start one."""
     res = await bare_studio.slash(bare_studio.crew, "character create", {"name": "Mara"})
     assert "/series create" in (await res.reply()).content
+
+
+async def test_form_submitted_after_a_lock_is_refused(studio: Studio) -> None:
+    """Crew opens the form, the showrunner locks Mara, the crew's submit changes nothing."""
+    await studio.reply(studio.crew, "character create", {"name": "Mara", "age": "30"})
+    opened = await studio.slash(studio.crew, "character edit", {"character": "Mara"})
+    await opened.acknowledged()
+    await studio.reply(studio.showrunner, "character lock", {"character": "Mara"})
+    submitted = await studio.sandbox.submit_modal(studio.crew, opened, {"age": "99"})
+    reply = await submitted.reply()
+    assert "locked" in reply.content and submitted.ephemeral
+    assert (await _character(studio, "Mara")).age == "30"
+
+
+async def test_new_images_replace_the_references_in_one_version(studio: Studio) -> None:
+    """Editing with an image and a field records one version naming both."""
+    first, second = png(colour=(1, 2, 3)), png(colour=(4, 5, 6))
+    res = await studio.slash(
+        studio.crew,
+        "character create",
+        {"name": "Mara", "image1": studio.attachment("a.png", first)},
+    )
+    await res.reply()
+    res = await studio.slash(
+        studio.crew,
+        "character edit",
+        {"character": "Mara", "age": "31", "image1": studio.attachment("b.png", second)},
+    )
+    await res.reply()
+    cards = [m for m in studio.dailies.messages if m.attachments]
+    assert [a.data for a in cards[-1].attachments] == [second]
+    assert "Age, Reference images" in cards[-1].content
+    mara = await _character(studio, "Mara")
+    async with studio.db.session() as session:
+        history = await characters.character_history(session, studio.server.id, mara.id or 0)
+    assert [v.changed_fields for v in history] == [["age", "references"], ["created"]]
