@@ -153,7 +153,7 @@ class LumaAdapter(HttpAdapter):
 
     async def reconcile(self, idempotency_key: str, request: GenRequest) -> SubmitResult | None:
         sent = self.body(request)
-        wanted = canonical_json({k: sent.get(k) for k in _ECHOED})
+        wanted = {k: canonical_json(sent.get(k)) for k in _ECHOED}
         since = datetime.now(UTC) - self.reconcile_window
         matches: list[dict[str, Any]] = []
         limit = 50
@@ -172,7 +172,7 @@ class LumaAdapter(HttpAdapter):
                     old = True
                     continue
                 echo = gen.get("request") or {}
-                if canonical_json({k: echo.get(k) for k in _ECHOED}) == wanted:
+                if _same_request(echo, wanted):
                     matches.append(gen)
             if old or len(items) < limit:
                 break
@@ -181,6 +181,14 @@ class LumaAdapter(HttpAdapter):
             return None
         gen_id = str(matches[0]["id"])
         return SubmitResult(provider_job_id=gen_id, handle={"id": gen_id})
+
+
+def _same_request(echo: dict[str, Any], wanted: dict[str, str]) -> bool:
+    """Model and prompt must be echoed and equal; any other echoed field must equal ours too
+    (Luma may leave defaults out of the echo)."""
+    if "model" not in echo or "prompt" not in echo:
+        return False
+    return all(canonical_json(echo[k]) == v for k, v in wanted.items() if k in echo)
 
 
 PROVIDER_CLASS = LumaAdapter

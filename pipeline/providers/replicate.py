@@ -221,7 +221,12 @@ class ReplicateAdapter(HttpAdapter):
 
     async def reconcile(self, idempotency_key: str, request: GenRequest) -> SubmitResult | None:
         model = self.model_for(request).split(":", 1)[0]
-        wanted = canonical_json(self.input_of(request))
+        # Files we sent inline may come back as hosted URLs: match on everything else.
+        wanted = {
+            k: canonical_json(v)
+            for k, v in self.input_of(request).items()
+            if not (isinstance(v, str) and v.startswith("data:"))
+        }
         since = datetime.now(UTC) - self.reconcile_window
         url: str | None = self.url("predictions")
         matches: list[dict[str, Any]] = []
@@ -236,7 +241,10 @@ class ReplicateAdapter(HttpAdapter):
                     old = True
                     continue
                 same_model = str(pred.get("model", "")) in (model, "")
-                if same_model and canonical_json(pred.get("input") or {}) == wanted:
+                echo = pred.get("input") or {}
+                if same_model and all(
+                    k in echo and canonical_json(echo[k]) == v for k, v in wanted.items()
+                ):
                     matches.append(pred)
             url = None if old else page.get("next")
         if len(matches) != 1:

@@ -29,6 +29,7 @@ class ReplicateFake(FakeProvider):
         self.data_removed = False
         self.page_size = 2  # small, so that reconcile walks the cursor
         self.throttle_detail = "Request was throttled."
+        self.rehost_inputs = False  # echo inline (data:) inputs as hosted URLs
 
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/predictions", self.submit)
@@ -74,11 +75,17 @@ class ReplicateFake(FakeProvider):
             "failed": "CUDA out of memory",
         }.get(state)
         get = f"{self.origin}/v1/predictions/{job.id}"
+        echo = dict(job.body["input"])
+        if self.rehost_inputs:
+            echo = {
+                k: f"https://replicate.delivery/inputs/{k}" if str(v).startswith("data:") else v
+                for k, v in echo.items()
+            }
         return {
             "id": job.id,
             "model": job.extra["model"],
             "version": "hidden",
-            "input": job.body["input"],
+            "input": echo,
             "logs": "",
             "output": output,
             "error": error,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from pipeline.providers.base import (
 )
 from tests.fakes.base import Fault
 from tests.fakes.contract import FAST, KEY, ContractSuite, fetch_all, run_to_end
+from tests.fakes.media import image_png
 from tests.fakes.replicate import ReplicateFake
 
 
@@ -120,6 +122,21 @@ async def test_reconcile_walks_pages_and_tells_seeds_apart() -> None:
     assert found is not None
     assert fake.jobs[found.provider_job_id].body["input"]["seed"] == 11
     assert len(fake.requests_to("/v1/predictions?cursor=", "GET")) >= 2
+
+
+async def test_reconcile_when_inline_files_come_back_as_urls(tmp_path: Path) -> None:
+    still = tmp_path / "boat"
+    still.write_bytes(image_png())
+    req = GenRequest(Capability.IMAGE_TO_VIDEO, "boat", seed=5, inputs={"image": str(still)})
+    async with ReplicateFake(api_key=KEY) as fake:
+        fake.rehost_inputs = True
+        fake.submit_faults = [Fault.ERROR_AFTER]
+        adapter = _adapter(fake)
+        with pytest.raises(SubmitOutcomeUnknown):
+            await adapter.submit(req, "ours")
+        found = await adapter.reconcile("ours", req)
+        await adapter.aclose()
+    assert found is not None and found.provider_job_id == next(iter(fake.jobs))
 
 
 async def test_cancel_posts_to_urls_cancel() -> None:
