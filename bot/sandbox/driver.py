@@ -418,6 +418,38 @@ class Sandbox(SandboxServer):
         poll.votes.setdefault(answer_id, set()).add(member.id)
         self.gateway.dispatch("MESSAGE_POLL_VOTE_ADD", self._vote_event(member, msg, answer_id))
 
+    async def end_poll(self, msg: Message) -> Message:
+        """Time passes and the poll on ``msg`` closes: results finalised (MESSAGE_UPDATE) and
+        Discord's "poll result" message (type 46) posted under it. Returns that message."""
+        poll = msg.poll
+        if poll is None or poll.finalized:
+            raise SandboxUsageError("that message has no open poll")
+        poll.finalized = True
+        poll.expiry = utcnow()
+        self.message_updated(msg)
+        counts = {a.answer_id: poll.count(a.answer_id) for a in poll.answers}
+        best = max(counts.values(), default=0)
+        leaders = [aid for aid, n in counts.items() if n == best and n > 0]
+        fields = [
+            {"name": "poll_question_text", "value": poll.question, "inline": False},
+            {"name": "victor_answer_votes", "value": str(best), "inline": False},
+            {"name": "total_votes", "value": str(sum(counts.values())), "inline": False},
+        ]
+        if len(leaders) == 1:
+            victor = next(a for a in poll.answers if a.answer_id == leaders[0])
+            fields.append({"name": "victor_answer_id", "value": str(victor.answer_id)})
+            fields.append({"name": "victor_answer_text", "value": victor.text})
+        result = Message(self.state.new_message_id(), msg.channel, msg.author, type=46)
+        result.embeds = [{"type": "poll_result", "fields": fields}]
+        result.message_reference = {
+            "type": 0,
+            "message_id": str(msg.id),
+            "channel_id": str(msg.channel.id),
+            "guild_id": str(msg.guild.id),
+        }
+        self.store_message(result)
+        return result
+
     async def poll_unvote(self, member: Member, msg: Message, answer_id: int) -> None:
         poll = msg.poll
         if poll is None or member.id not in poll.votes.get(answer_id, set()):

@@ -391,6 +391,7 @@ class ChannelRoutes:
 def add_routes(router: web.UrlDispatcher, server: SandboxServer) -> None:
     ChannelRoutes(server).add(router)
     rest_guild.GuildRoutes(server).add(router)
+    rest_guild.RoleRoutes(server).add(router)
 
 
 async def unknown_route(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from bot.sandbox.errors import (
     UNKNOWN_APPLICATION_COMMAND,
     UNKNOWN_GUILD_SCHEDULED_EVENT,
     UNKNOWN_MEMBER,
+    UNKNOWN_ROLE,
     DiscordError,
     form_error,
     json_response,
@@ -20,7 +21,7 @@ from bot.sandbox.errors import (
 )
 from bot.sandbox.limits import check_command, check_command_list
 from bot.sandbox.server import read_body
-from bot.sandbox.state import Command, Guild, ScheduledEvent, utcnow
+from bot.sandbox.state import Command, Guild, Member, Role, ScheduledEvent, utcnow
 
 if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 ENTITY_EXTERNAL = 3
 MANAGE_EVENTS = discord.Permissions(manage_events=True).value
 CREATE_EVENTS = discord.Permissions(create_events=True).value
+MANAGE_ROLES = discord.Permissions(manage_roles=True).value
 MISSING_PERMISSIONS = 50013
 
 
@@ -287,3 +289,69 @@ class GuildRoutes:
         cmd = self._command(commands, request.match_info["cmd"])
         del commands[cmd.id]
         return web.Response(status=204)
+
+
+class RoleRoutes:
+    """Creating roles and giving them to members, with Discord's hierarchy rule: the bot may only
+    manage roles strictly below its own highest role, never @everyone or a managed role."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.s = server
+        self.state = server.state
+
+    def add(self, router: web.UrlDispatcher) -> None:
+        p = "/api/v10/guilds/{gid}"
+        router.add_post(p + "/roles", self.create_role)
+        router.add_put(p + "/members/{uid}/roles/{rid}", self.add_member_role)
+        router.add_delete(p + "/members/{uid}/roles/{rid}", self.remove_member_role)
+
+    def _may_manage(self, guild: Guild, role: Role | None) -> None:
+        me = guild.me
+        if not me.permissions & MANAGE_ROLES:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        if role is not None and (
+            role.id == guild.id or role.managed or role.position >= guild.top_position(me)
+        ):
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+
+    async def create_role(self, request: web.Request) -> web.Response:
+        guild = self.s.guild(request.match_info["gid"])
+        self._may_manage(guild, None)
+        body, _ = await read_body(request)
+        role = guild.add_role(
+            str(body.get("name") or "new role")[:100],
+            permissions=int(body.get("permissions") or 0),
+            mentionable=bool(body.get("mentionable")),
+            color=int(body.get("color") or 0),
+        )
+        return json_response(payloads.role(role))
+
+    def _member_and_role(self, request: web.Request) -> tuple[Guild, Member, Role]:
+        guild = self.s.guild(request.match_info["gid"])
+        uid, rid = request.match_info["uid"], request.match_info["rid"]
+        member = guild.members.get(int(uid)) if uid.isdigit() else None
+        if member is None:
+            raise not_found(UNKNOWN_MEMBER, "Member")
+        role = guild.roles.get(int(rid)) if rid.isdigit() else None
+        if role is None:
+            raise not_found(UNKNOWN_ROLE, "Role")
+        self._may_manage(guild, role)
+        return guild, member, role
+
+    def _member_updated(self, guild: Guild, member: Member) -> web.Response:
+        self.s.gateway.dispatch(
+            "GUILD_MEMBER_UPDATE", {**payloads.member(member), "guild_id": str(guild.id)}
+        )
+        return web.Response(status=204)
+
+    async def add_member_role(self, request: web.Request) -> web.Response:
+        guild, member, role = self._member_and_role(request)
+        if role.id not in member.roles:
+            member.roles.append(role.id)
+        return self._member_updated(guild, member)
+
+    async def remove_member_role(self, request: web.Request) -> web.Response:
+        guild, member, role = self._member_and_role(request)
+        if role.id in member.roles:
+            member.roles.remove(role.id)
+        return self._member_updated(guild, member)

@@ -112,20 +112,40 @@ class Guild:
         return self.members[self.state.bot_user.id]
 
     def add_role(
-        self, name: str, *, permissions: Perms = 0, mentionable: bool = False, color: int = 0
+        self,
+        name: str,
+        *,
+        permissions: Perms = 0,
+        mentionable: bool = False,
+        color: int = 0,
+        above_bot: bool = False,
     ) -> Role:
+        """A role below the bot's own (so the bot may assign it), or above it with ``above_bot``."""
+        top = len(self.roles)
         role = Role(
             self.state.ids.next(),
             self.id,
             name,
             perm_value(permissions),
-            position=len(self.roles),
+            position=top,
             color=color,
             mentionable=mentionable,
         )
+        bot_role = self.bot_role
+        if bot_role is not None and not above_bot:
+            role.position, bot_role.position = bot_role.position, top
         self.roles[role.id] = role
         self.state.notify("role_create", role)
         return role
+
+    @property
+    def bot_role(self) -> Role | None:
+        me = self.members.get(self.state.bot_user.id)
+        managed = [self.roles[r] for r in me.roles if r in self.roles] if me else []
+        return managed[0] if managed else None
+
+    def top_position(self, member: Member) -> int:
+        return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)
 
     def add_channel(
         self, name: str, *, type: int = 0, topic: str | None = None, parent: Channel | None = None

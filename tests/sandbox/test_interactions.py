@@ -9,7 +9,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.sandbox import running
+from bot.sandbox import SandboxUsageError, running
 from tests.sandbox.conftest import World
 from tests.sandbox.testbot import build_bot
 
@@ -181,3 +181,27 @@ async def test_components_v2_gallery_button_after_restart(world: World) -> None:
     async with running(sb, build_bot(world.guild.id)):
         res = await sb.click(world.bob, post, "take:7:pick")
         assert (await res.reply()).content == "bob picked take 7"
+
+
+async def test_poll_closing_by_time_posts_the_result(world: World) -> None:
+    sb = world.sandbox
+    results: list[tuple[int | None, int]] = []
+    async with running(sb, build_bot(world.guild.id)) as bot:
+
+        @bot.event
+        async def on_message(message: discord.Message) -> None:
+            if message.type is discord.MessageType.poll_result and message.reference:
+                # discord.py folds the result into the cached poll message.
+                cached = discord.utils.get(bot.cached_messages, id=message.reference.message_id)
+                assert cached is not None and cached.poll is not None
+                results.append((cached.poll.victor_answer_id, cached.poll.total_votes))
+
+        msg = await (await sb.slash(world.alice, "poll", channel=world.dailies)).reply()
+        await sb.poll_vote(world.alice, msg, 2)
+        await sb.poll_vote(world.bob, msg, 2)
+        result = await sb.end_poll(msg)
+        await until(lambda: bool(results))
+        with pytest.raises(SandboxUsageError):
+            await sb.poll_vote(world.bob, msg, 1)
+    assert result.type == 46 and msg.poll is not None and msg.poll.finalized
+    assert results == [(2, 2)]

@@ -208,3 +208,19 @@ async def test_rate_limited_channel_paces_the_bot() -> None:
     assert elapsed >= 0.9  # three windows' worth of posts
     statuses = [r.status for r in sb.requests if r.path == f"/channels/{chan.id}/messages"]
     assert statuses.count(200) == 7 and len(statuses) - 7 == limits.hits
+
+
+async def test_role_hierarchy_decides_what_the_bot_may_give(world: World) -> None:
+    sb = world.sandbox
+    crew = world.guild.add_role("Crew")
+    owner = world.guild.add_role("Studio owner", above_bot=True)
+    async with running(sb, build_bot(world.guild.id)) as bot:
+        guild = bot.get_guild(world.guild.id)
+        assert guild is not None
+        bob = guild.get_member(world.bob.id)
+        assert bob is not None
+        await bob.add_roles(discord.Object(crew.id))
+        with pytest.raises(discord.Forbidden):
+            await bob.add_roles(discord.Object(owner.id))
+        await until(lambda: any(r.id == crew.id for r in bob.roles))
+    assert world.bob.roles == [crew.id]
