@@ -128,8 +128,10 @@ async def normalise(
     frames = house.frames_for(target)
     samples = round(target * AUDIO_RATE)
     hold = max(0.0, target - source_s) + 1.0 / house.fps
+    # Anamorphic sources (SAR not 1:1) are first made square-pixelled at their display size.
+    square = "scale='trunc(iw*sar/2)*2':ih," if info.video.sar not in (None, 1) else ""
     vchain = (
-        f"[0:v:0]setpts=PTS-STARTPTS,fps={house.fps}:round=near,{house.fit_filter()},"
+        f"[0:v:0]setpts=PTS-STARTPTS,fps={house.fps}:round=near,{square}{house.fit_filter()},"
         f"tpad=stop_mode=clone:stop_duration={hold:.3f},format=yuv420p[v]"
     )
     args: list[str] = ["-i", str(src)]

@@ -64,6 +64,18 @@ async def test_a_portrait_clip_is_fitted_not_stretched_and_gets_silence(
     assert count_pixels_near(middle, (0, 0, 0), tol=16) < middle.width * middle.height // 2
 
 
+async def test_an_anamorphic_clip_is_shown_at_its_display_shape(tmp_path: Path) -> None:
+    # 480x360 stored, SAR 2:1, so it displays as 960x360: wider than 16:9, bars above and below.
+    wide = make_clip(tmp_path / "ana.mp4", size="480x360", tone_hz=None,
+                     extra=("-vf", "setsar=2"))  # fmt: skip
+    take = await normalise_take(wide, width=W, height=H, fps=FPS, dst_dir=tmp_path / "n")
+    frame = frame_at(take.path, 5)
+    # 960x360 fitted into 320x180 is 320x120: 30 px bars. Stretched, it would fill the frame.
+    top, middle = frame.crop((0, 0, W, 28)), frame.crop((0, 70, W, 110))
+    assert count_pixels_near(top, (0, 0, 0), tol=16) == W * 28
+    assert count_pixels_near(middle, (0, 0, 0), tol=16) < W * 40 // 2
+
+
 async def test_a_short_clip_holds_its_last_frame_and_a_long_one_is_cut(
     landscape_with_sound: Path, tmp_path: Path
 ) -> None:

@@ -105,6 +105,17 @@ async def test_characters_reference_pictures_appear_in_the_take(
     assert count_pixels_near(plain, MAGENTA, 40) == 0
 
 
+async def test_an_image_to_video_start_frame_is_the_set(
+    animatic: LocalAnimatic, tmp_path: Path
+) -> None:
+    start = tmp_path / "start.png"
+    Image.new("RGB", (640, 360), (0, 160, 80)).save(start)
+    request = GenRequest(**{**shot(4).__dict__, "capability": Capability.IMAGE_TO_VIDEO,
+                            "inputs": {"image": str(start)}})  # fmt: skip
+    frame = frame_at(await render(animatic, request, "i2v"), 0)
+    assert count_pixels_near(frame, (0, 160, 80), 30) > W * H // 2
+
+
 async def test_the_camera_moves_as_the_shot_says(animatic: LocalAnimatic) -> None:
     still = await render(animatic, shot(5, movement="static"), "static")
     push = await render(animatic, shot(5, movement="slow push in"), "push")

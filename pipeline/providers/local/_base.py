@@ -125,6 +125,9 @@ class LocalProvider:
         task = self._start(idempotency_key, request, dst)
         done, _ = await asyncio.wait({task}, timeout=self.submit_wait_s)
         immediate = self._result(handle, task) if done else None
+        if immediate is not None and immediate.state == ProviderState.SUCCEEDED:
+            self._tasks.pop(idempotency_key, None)
+            self._progress.pop(idempotency_key, None)
         return SubmitResult(provider_job_id=dst.stem, handle=handle, immediate=immediate)
 
     async def poll(self, handle: dict[str, Any]) -> PollResult:
@@ -139,7 +142,12 @@ class LocalProvider:
             task = self._start(key, request_from_json(handle["request"]), dst)
         if not task.done():
             return PollResult(ProviderState.RUNNING, progress=self._progress.get(key, 0.0))
-        return self._result(handle, task)
+        result = self._result(handle, task)
+        if result.state == ProviderState.SUCCEEDED:
+            # The file answers from now on; a long-running worker keeps no finished tasks.
+            self._tasks.pop(key, None)
+            self._progress.pop(key, None)
+        return result
 
     async def fetch(self, url: str) -> AsyncIterator[bytes]:
         path = _path_from_url(url)

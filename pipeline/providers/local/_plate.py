@@ -161,25 +161,38 @@ def _card(cast: Cast, size: tuple[int, int], accent: RGB, shade: RGB) -> Image.I
 
 
 def draw_plate(
-    size: tuple[int, int], *, seed: int, cast: list[Cast], palette_text: str, shot_size: str
+    size: tuple[int, int],
+    *,
+    seed: int,
+    cast: list[Cast],
+    palette_text: str,
+    shot_size: str,
+    backdrop: Path | None = None,
 ) -> tuple[Image.Image, tuple[float, float]]:
-    """The set with its characters; returns the image and the subject's centre (fractions)."""
+    """The set with its characters; returns the image and the subject's centre (fractions).
+
+    ``backdrop`` (an image-to-video start frame) replaces the drawn set.
+    """
     rng = random.Random(seed)
     w, h = size
     top, bottom, ground, accent = choose_palette(rng, palette_text)
-    plate = _gradient(size, top, bottom)
-    draw = ImageDraw.Draw(plate)
     horizon = int(h * rng.uniform(0.5, 0.72))
-    # Sun, moon or lamp: where the light comes from.
-    r = rng.randint(h // 14, h // 6)
-    cx, cy = rng.randint(r, w - r), rng.randint(h // 10, max(h // 10 + 1, horizon - r))
-    glow = Image.new("RGBA", size, (0, 0, 0, 0))
-    ImageDraw.Draw(glow).ellipse(
-        [cx - 2 * r, cy - 2 * r, cx + 2 * r, cy + 2 * r], fill=(*accent, 70)
-    )
-    plate.paste(glow.filter(ImageFilter.GaussianBlur(r // 2 + 1)), (0, 0), glow)
-    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=accent)
-    _set_piece(draw, rng.choice(SETS), rng, w, h, horizon, ground, accent)
+    if backdrop is not None:
+        with Image.open(backdrop) as src:
+            plate = ImageOps.fit(src.convert("RGB"), size)
+    else:
+        plate = _gradient(size, top, bottom)
+        draw = ImageDraw.Draw(plate)
+        # Sun, moon or lamp: where the light comes from.
+        r = rng.randint(h // 14, h // 6)
+        cx, cy = rng.randint(r, w - r), rng.randint(h // 10, max(h // 10 + 1, horizon - r))
+        glow = Image.new("RGBA", size, (0, 0, 0, 0))
+        ImageDraw.Draw(glow).ellipse(
+            [cx - 2 * r, cy - 2 * r, cx + 2 * r, cy + 2 * r], fill=(*accent, 70)
+        )
+        plate.paste(glow.filter(ImageFilter.GaussianBlur(r // 2 + 1)), (0, 0), glow)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=accent)
+        _set_piece(draw, rng.choice(SETS), rng, w, h, horizon, ground, accent)
 
     # Close shots draw people bigger; the camera then frames them tighter still.
     scale = {"extreme-close": 0.95, "close": 0.8, "medium": 0.6, "wide": 0.42}.get(shot_size, 0.6)

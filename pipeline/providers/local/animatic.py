@@ -7,7 +7,8 @@ The action is burned in as a caption. The output is already in the house format 
 AAC 48 kHz stereo silence), exactly ``round(duration_s * fps)`` frames long.
 
 Request: ``prompt`` (compiled prompt; its first sentence is the caption when no ``action``),
-``inputs`` {"character:<Name>": "/path/ref.png", ...}, ``options`` {"action", "shot_size",
+``inputs`` {"character:<Name>": "/path/ref.png", ..., "image": a start frame to move
+over instead of a drawn set}, ``options`` {"action", "shot_size",
 "movement", "palette", "locale", "characters": ["Name", ...]}.
 """
 
@@ -118,10 +119,21 @@ def caption_for(request: GenRequest) -> str:
     return first[:200]
 
 
+BACKDROP_KEYS = ("image", "start_frame", "first_frame")
+
+
+def backdrop_for(request: GenRequest) -> Path | None:
+    """An image-to-video start frame, which the camera then moves over instead of a drawn set."""
+    for key in BACKDROP_KEYS:
+        if request.inputs.get(key):
+            return Path(request.inputs[key])
+    return None
+
+
 def cast_for(request: GenRequest) -> list[Cast]:
     cast: dict[str, Cast] = {}
     for key, path in request.inputs.items():
-        if key.startswith(("character", "ref", "image")):
+        if key.startswith(("character", "ref")):
             name = key.split(":", 1)[1] if ":" in key else key
             cast[name] = Cast(name=name, picture=Path(path))
     for name in request.options.get("characters", []) or []:
@@ -165,6 +177,7 @@ class LocalAnimatic(LocalProvider):
                 plate, subject = draw_plate(
                     plate_size, seed=request.seed, cast=cast_for(request),
                     palette_text=str(request.options.get("palette", "")), shot_size=size,
+                    backdrop=backdrop_for(request),
                 )  # fmt: skip
                 plate.save(plate_path, compress_level=1)
                 draw_caption(
