@@ -46,6 +46,13 @@ from pipeline.providers.base import (
 NAME = "elevenlabs"
 DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM"
 OUTPUT_FORMAT = "mp3_44100_128"
+_HEADERLESS = ("pcm_", "ulaw_", "alaw_")  # raw sample formats: no file header to sniff
+_HEADERLESS_SUFFIXES = {"pcm", "ulaw", "alaw"}
+
+
+def _not_a_page(data: bytes, content_type: str) -> None:
+    if content_type.split(";")[0].strip().lower().startswith(("text/", "application/json")):
+        raise DownloadError(f"expected audio, got {content_type}", code="wrong_content_type")
 
 
 class ElevenLabsAdapter(HttpAdapter):
@@ -136,13 +143,18 @@ class ElevenLabsAdapter(HttpAdapter):
                 self.url(f"v1/text-to-speech/{voice}"),
                 json_body=self.body(request),
                 params={"output_format": fmt},
-                headers={"Accept": "audio/mpeg"},
+                headers={"Accept": "audio/mpeg" if fmt.startswith("mp3") else "*/*"},
             )
         audio = resp.content
         if len(audio) > self.max_download_bytes:
             raise SubmitOutcomeUnknown("audio over the size cap", code="oversized")
         try:
-            check_media(audio[:SNIFF_BYTES], resp.headers.get("content-type", ""), self.media_kinds)
+            if fmt.startswith(_HEADERLESS):  # raw samples: no magic to check, only not-a-page
+                _not_a_page(audio, resp.headers.get("content-type", ""))
+            else:
+                check_media(
+                    audio[:SNIFF_BYTES], resp.headers.get("content-type", ""), self.media_kinds
+                )
         except DownloadError as exc:
             # The call was answered 200 and billed; what came back is not audio.
             raise SubmitOutcomeUnknown(str(exc), code=exc.code) from exc
@@ -205,7 +217,8 @@ class ElevenLabsAdapter(HttpAdapter):
         if not path.exists():
             raise ResultExpired("spooled audio is gone", code="spool_missing")
         data = path.read_bytes()
-        check_media(data[:SNIFF_BYTES], "", self.media_kinds)
+        if path.suffix.lstrip(".") not in _HEADERLESS_SUFFIXES:
+            check_media(data[:SNIFF_BYTES], "", self.media_kinds)
         yield data
 
 

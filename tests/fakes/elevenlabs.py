@@ -23,6 +23,7 @@ class ElevenLabsFake(FakeProvider):
         super().__init__(*args, **kwargs)
         self.rate_limit_code = "system_busy"  # or "too_many_concurrent_requests"
         self.delay_s = 0.0  # time spent "speaking", to observe concurrency
+        self.raw_pcm = False  # answer bare 16-bit samples, as output_format=pcm_* does
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -86,6 +87,8 @@ class ElevenLabsFake(FakeProvider):
         return resp
 
     async def send_media(self, request: web.Request, job: Any) -> web.StreamResponse:
+        if job.download is None and self.raw_pcm:
+            return web.Response(body=b"\x01\x02" * 800, content_type="audio/pcm")
         if job.download is None:
             return web.Response(
                 body=job.media,

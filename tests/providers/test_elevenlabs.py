@@ -185,3 +185,14 @@ def test_price_per_character() -> None:
     assert adapter.price(GenRequest(Capability.VOICE, "x" * 1000, model="eleven_flash_v2_5")) == 15
     assert elevenlabs.NAME == "elevenlabs"
     assert elevenlabs.PROVIDER_CLASS is elevenlabs.ElevenLabsAdapter
+
+
+async def test_raw_pcm_needs_no_header(
+    fake: ElevenLabsFake, adapter: elevenlabs.ElevenLabsAdapter
+) -> None:
+    """pcm_16000 is bare samples: accepted without a magic number, spooled as .pcm."""
+    fake.raw_pcm = True
+    req = GenRequest(Capability.VOICE, "Bonjour.", options={"output_format": "pcm_16000"})
+    sub = await adapter.submit(req, "job-1")
+    assert sub.immediate is not None and sub.immediate.output_urls[0].endswith(".pcm")
+    assert await fetch_all(adapter, sub.immediate.output_urls[0]) == b"\x01\x02" * 800
