@@ -22,6 +22,7 @@ import discord
 
 from bot.i18n import register_strings, t
 from bot.views import custom_id
+from storage import queue
 from storage.db import Database
 from storage.errors import NotFound
 from storage.job_outputs import batch_jobs
@@ -111,9 +112,12 @@ class Batch:
 
     guild_id: int
     shot_id: int | None
-    batch: str
     shot_code: str
     jobs: list[Job]
+
+    @property
+    def job_ids(self) -> list[int]:
+        return [j.id for j in self.jobs if j.id is not None]
 
     @property
     def first(self) -> Job:
@@ -163,20 +167,29 @@ async def shot_code_of(db: Database, guild_id: int, shot_id: int | None) -> str:
     return f"#{shot_id}"
 
 
-async def load_batch(db: Database, guild_id: int, shot_id: int | None, batch: str) -> Batch | None:
+async def load_batch(db: Database, guild_id: int, job_ids: list[int]) -> Batch | None:
+    """The jobs of one request (``params["batch_ids"]``), fresh from storage."""
     async with db.session() as session:
-        jobs = await batch_jobs(session, guild_id, shot_id, batch)
+        jobs = await batch_jobs(session, guild_id, job_ids)
     if not jobs:
         return None
-    return Batch(guild_id, shot_id, batch, await shot_code_of(db, guild_id, shot_id), jobs)
+    shot_id = jobs[0].shot_id
+    return Batch(guild_id, shot_id, await shot_code_of(db, guild_id, shot_id), jobs)
+
+
+def batch_ids_of(job: Job) -> list[int]:
+    ids = [int(i) for i in job.params.get("batch_ids", [])]
+    return ids or ([job.id] if job.id is not None else [])
 
 
 async def load_batch_of_job(db: Database, guild_id: int, job: Job) -> Batch | None:
-    batch = job.params.get("batch")
-    if not batch:
-        code = await shot_code_of(db, guild_id, job.shot_id)
-        return Batch(guild_id, job.shot_id, "", code, [job])
-    return await load_batch(db, guild_id, job.shot_id, str(batch))
+    return await load_batch(db, guild_id, batch_ids_of(job))
+
+
+async def load_batch_of_job_id(db: Database, guild_id: int, job_id: int) -> Batch | None:
+    async with db.session() as session:
+        job = await queue.get_job(session, guild_id, job_id)
+    return None if job is None else await load_batch_of_job(db, guild_id, job)
 
 
 def _timing(batch: Batch, now: datetime) -> float:

@@ -81,6 +81,7 @@ class Relay:
         self.sent = 0
         self.failed = 0
         self._wake = asyncio.Event()
+        self._round = asyncio.Lock()  # one round at a time: flush() waits for the loop's round
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unwatch: Callable[[], None] | None = None
@@ -144,17 +145,24 @@ class Relay:
 
     async def relay_once(self, *, now: datetime | None = None) -> int:
         """Claim what is due and deliver it. Returns how many rows were claimed."""
+        async with self._round:
+            return await self._round_once(now)
+
+    async def _round_once(self, now: datetime | None) -> int:
         claimed = await outbox.claim(self.db, limit=self.batch, lease_s=self.lease_s, now=now)
         if not claimed:
             return 0
-        cards_due: dict[tuple[int, int | None, str], list[OutboxMessage]] = {}
+        # One edit per card however many of its updates are due: the card shows the jobs'
+        # state now, not the state each update was written in.
+        cards_due: dict[tuple[int, str], list[OutboxMessage]] = {}
         for message in claimed:
             if message.kind == "job_progress":
                 payload = message.payload
-                key = (message.guild_id, payload.get("shot_id"), str(payload.get("batch") or ""))
-                cards_due.setdefault(key, []).append(message)
-        for (guild_id, shot_id, batch), messages in cards_due.items():
-            await self._deliver(messages, self._card(guild_id, shot_id, batch, messages))
+                batch = str(payload.get("batch") or f"job:{payload.get('job_id')}")
+                cards_due.setdefault((message.guild_id, batch), []).append(message)
+        for (guild_id, _batch), messages in cards_due.items():
+            job_id = int(messages[0].payload.get("job_id") or 0)
+            await self._deliver(messages, self._card(guild_id, job_id, messages))
         for message in claimed:
             if message.kind == "job_progress":
                 continue
@@ -191,12 +199,8 @@ class Relay:
 
     # ------------------------------------------------------------------ the status card
 
-    async def _card(
-        self, guild_id: int, shot_id: int | None, batch_key: str, messages: list[OutboxMessage]
-    ) -> int | None:
-        if not batch_key:
-            return None
-        batch = await cards.load_batch(self.db, guild_id, shot_id, batch_key)
+    async def _card(self, guild_id: int, job_id: int, messages: list[OutboxMessage]) -> int | None:
+        batch = await cards.load_batch_of_job_id(self.db, guild_id, job_id)
         if batch is None:
             return None
         locale = await guild_locale(self.bot, guild_id)
@@ -210,7 +214,9 @@ class Relay:
             except discord.NotFound as exc:
                 if exc.code != 10008:  # Unknown Message: the card was deleted; post a new one
                     raise
-                log.info("card %s of batch %s was deleted; posting a new one", where[1], batch_key)
+                log.info(
+                    "card %s of jobs %s was deleted; posting a new one", where[1], batch.job_ids
+                )
         oldest = min(m.created_at for m in messages)
         if where is None and (utcnow() - oldest).total_seconds() < CARD_GRACE_S:
             return None  # the command is posting it right now and will draw this state
@@ -219,7 +225,7 @@ class Relay:
             raise NothingToSay
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
         posted = await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
-        await store_card(self.db, guild_id, batch, channel_id, posted.id)
+        await store_card(self.db, batch, posted.id)
         return posted.id
 
     # ------------------------------------------------------------------ notices
@@ -325,20 +331,14 @@ class Relay:
 # ---------------------------------------------------------------------- helpers
 
 
-async def store_card(
-    db: Database, guild_id: int, batch: cards.Batch, channel_id: int, message_id: int
-) -> None:
-    """Remember where a batch's card is, on every job of the batch (the relay edits it there)."""
+async def store_card(db: Database, batch: cards.Batch, message_id: int) -> None:
+    """Remember the batch's card on its jobs (its channel is theirs since enqueue): from now
+    on the relay edits that message by id."""
     async with db.session() as session:
-        for job in batch.jobs:
-            if job.id is not None:
-                await queue.update_job(
-                    session, job.id, token=None,
-                    card_channel_id=channel_id, card_message_id=message_id,
-                )  # fmt: skip
-                job.card_channel_id, job.card_message_id = channel_id, message_id
+        await queue.set_card_message(session, batch.guild_id, batch.job_ids, message_id)
         await session.commit()
-    del guild_id  # the batch was loaded for this guild; kept in the signature for readers
+    for job in batch.jobs:
+        job.card_message_id = message_id
 
 
 def watch_outbox(db: Database, wake: Callable[[], None]) -> Callable[[], None]:

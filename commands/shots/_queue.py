@@ -134,22 +134,22 @@ async def enqueue_and_report(
         t("queue.enqueued", locale, count=len(result.job_ids), code=code,
           provider=result.provider, estimate=cards.money(result.estimate_cents, locale))
     )  # fmt: skip
-    await post_card(interaction, guild_id, shot_id, result.batch)
+    await post_card(interaction, guild_id, list(result.job_ids))
 
 
-async def post_card(interaction: Interaction, guild_id: int, shot_id: int, batch_key: str) -> None:
+async def post_card(interaction: Interaction, guild_id: int, job_ids: list[int]) -> None:
     """The public status card, as a follow-up; then its ids on the jobs, then one redraw if
     the jobs moved while it was being posted (the relay skipped them: no card id yet)."""
     bot = bot_of(interaction)
-    batch = await cards.load_batch(bot.db, guild_id, shot_id, batch_key)
+    batch = await cards.load_batch(bot.db, guild_id, job_ids)
     if batch is None:
         return
     locale = await guild_locale(bot, guild_id)
     embed = cards.card_embed(batch, locale)
     message = await interaction.followup.send(embed=embed, wait=True, allowed_mentions=NO_MENTIONS)
     channel_id = interaction.channel_id or message.channel.id
-    await store_card(bot.db, guild_id, batch, channel_id, message.id)
-    now = await cards.load_batch(bot.db, guild_id, shot_id, batch_key)
+    await store_card(bot.db, batch, message.id)
+    now = await cards.load_batch(bot.db, guild_id, job_ids)
     if now is not None:
         redrawn = cards.card_embed(now, locale)
         if redrawn.description != embed.description:
