@@ -137,6 +137,13 @@ def _with_config(url: str, action: Callable[[Config], Any]) -> Callable[[Connect
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision`` (default: this code's head)."""
     before = await current_revision(url)
+    known = {script.revision for script in _scripts().walk_revisions()}
+    if before is not None and before not in known:
+        # A newer Dailies migrated this database; this older code must not run against it.
+        raise MigrationError(
+            f"the database is at revision {before}, which this version of Dailies does not "
+            f"know (its newest is {head_revision()}): upgrade Dailies instead"
+        )
     await in_migration_transaction(url, _with_config(url, lambda c: command.upgrade(c, revision)))
     after = await current_revision(url)
     if before != after:
@@ -171,9 +178,13 @@ def current_revision_sync(url: str) -> str | None:
     return asyncio.run(current_revision(url))
 
 
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
     """The newest revision shipped with this code. Two heads is a merge someone forgot."""
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    heads = _scripts().get_heads()
     if len(heads) != 1:
         raise MigrationError(f"expected one migration head, found {sorted(heads)}")
     return heads[0]

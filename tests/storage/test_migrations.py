@@ -130,6 +130,19 @@ async def test_a_failed_migration_on_sqlite_leaves_nothing_behind(tmp_path: obje
     assert "half_done" not in await _table_names(url)
 
 
+async def test_older_code_refuses_a_database_from_a_newer_release(empty_url: str) -> None:
+    """After a rollback of the code, start-up stops with a clear reason, not a stack of SQL."""
+    await upgrade(empty_url)
+    database = Database(empty_url)
+    try:
+        async with database.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        await database.dispose()
+    with pytest.raises(MigrationError, match=r"9999.*upgrade Dailies"):
+        await upgrade(empty_url)
+
+
 async def test_an_in_memory_database_is_refused_rather_than_left_empty() -> None:
     """Migrating ``sqlite://`` would migrate a private copy and leave the caller with none."""
     with pytest.raises(MigrationError):
