@@ -10,7 +10,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import DailiesBot, bot_intents
-from tests.helpers import Studio
+from tests.helpers import Studio, message_text
 
 
 def test_intents_are_slash_only() -> None:
@@ -80,3 +80,24 @@ def test_bot_points_discord_py_at_the_configured_urls(studio: Studio) -> None:
     """REST and gateway go where the settings say (here: the sandbox)."""
     assert studio.sandbox.api_base == discord.http.Route.BASE
     assert isinstance(studio.bot, DailiesBot)
+
+
+async def test_sync_guilds_registers_guild_commands_that_answer(studio: Studio) -> None:
+    """With sync_guilds set, commands land on that server at once and work there."""
+    await studio.stop_bot()
+    studio.settings.discord.sync_guilds = [studio.server.id]
+    await studio.start_bot()
+    guild_commands = {c.name for c in studio.guild.commands.values()}
+    assert {"setup", "character", "series"} <= guild_commands
+    reply = await studio.reply(studio.member, "series show")
+    assert reply.embeds[0]["title"] == "Nuit Blanche"
+
+
+async def test_member_language_outside_en_fr_follows_the_server(studio: Studio) -> None:
+    """A German member gets the server's language from /setup (French here), not English."""
+    await studio.reply(studio.admin, "setup", {"language": "fr"})
+    hans = studio.guild.add_member("hans", roles=[studio.server.crew_role], locale="de")
+    reply = await studio.reply(hans, "character create", {"name": "Mara"})
+    assert "rejoint la distribution" in reply.content
+    english = await studio.reply(studio.crew, "character show", {"character": "Mara"})
+    assert "version 1" in message_text(english)
