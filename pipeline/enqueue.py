@@ -171,6 +171,11 @@ async def _write_jobs(
             now=now,
         )
         jobs.append(job)
+    # Each job knows its batch by id (primary-key lookups for the status card).
+    batch_ids = [j.id for j in jobs]
+    for job in jobs:
+        job.params = {**job.params, "batch_ids": batch_ids}
+    await session.flush()
     await notices.job_progress(session, jobs[0], JobStatus.QUEUED, now)
     await session.commit()
     return Enqueued(

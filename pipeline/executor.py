@@ -174,7 +174,7 @@ class Executor:
     ) -> JobStatus | None:
         handle = {**result.handle, "provider_job_id": result.provider_job_id}
         now = utcnow()
-        async with self.db.session() as s:
+        async with queue.writing(self.db), self.db.session() as s:
             after = await queue.record_submit(s, _id(job), token, handle, now)
             if after == S.RUNNING:
                 await notices.job_progress(s, _refreshed(job, S.RUNNING, handle), S.RUNNING, now)
@@ -501,7 +501,7 @@ class Executor:
         if target != job.status:
             check_transition(job, target)
         now = utcnow()
-        async with self.db.session() as s:
+        async with queue.writing(self.db), self.db.session() as s:
             changed = await queue.update_job(
                 s, _id(job), token=token, expect=(job.status,), now=now, status=target, **values
             )

@@ -22,6 +22,7 @@ from pipeline.jobs import JobKind
 from storage.db import Database
 from storage.media import MediaStore, register_asset
 from storage.models import Job, Take, TakeKind
+from storage.queue import writing
 
 TAKE_KIND: dict[str, TakeKind] = {
     JobKind.TAKE: TakeKind.RAW,
@@ -53,7 +54,7 @@ class StoreOnlyFinisher:
 
     async def finish(self, job: Job, download: Download) -> Take:
         voice = job.kind == JobKind.VOICE
-        async with self.db.session() as session:
+        async with writing(self.db), self.db.session() as session:
             asset = await register_asset(
                 session,
                 job.guild_id,
@@ -89,7 +90,7 @@ class IngestFinisher:
                 wav = Path(tmp) / "line.wav"
                 seconds = await ingest.normalise_voice(download.path, wav)
                 stored = await self.store.put_file(wav)
-            async with self.db.session() as session:
+            async with writing(self.db), self.db.session() as session:
                 asset = await register_asset(
                     session,
                     job.guild_id,
@@ -116,7 +117,7 @@ class IngestFinisher:
             fps=int(request.get("fps", 24)),
             duration_s=float(request.get("duration_s", 5.0)),
         )
-        async with self.db.session() as session:
+        async with writing(self.db), self.db.session() as session:
             video, thumb = await ingest.register_take_assets(
                 session, job.guild_id, stored_take, created_by=job.requested_by
             )

@@ -39,13 +39,12 @@ def _base(job: Job) -> dict[str, Any]:
 
 async def job_progress(session: AsyncSession, job: Job, status: JobStatus, now: datetime) -> None:
     """The status card of the job's batch: ``generating n of N``, elapsed, cost."""
-    batch = job.params.get("batch")
-    jobs = await batch_jobs(session, job.guild_id, job.shot_id, batch) if batch else [job]
-    if batch and jobs and jobs[0].id is not None:
-        # Serialise with the batch's other jobs, then count again what they committed.
-        await lock_job(session, jobs[0].id)
-        jobs = await batch_jobs(session, job.guild_id, job.shot_id, batch)
-    if not jobs:
+    batch_ids = [int(i) for i in job.params.get("batch_ids", [])]
+    if batch_ids:
+        # Serialise with the batch's other jobs, then count what they committed.
+        await lock_job(session, min(batch_ids))
+        jobs = await batch_jobs(session, job.guild_id, batch_ids) or [job]
+    else:
         jobs = [job]
     first = jobs[0]
     done = [j for j in jobs if j.status == JobStatus.SUCCEEDED]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,26 +32,26 @@ async def insert_take(session: AsyncSession, take: Take) -> Take:
     return take
 
 
-async def batch_jobs(
-    session: AsyncSession, guild_id: int, shot_id: int | None, batch: str
-) -> list[Job]:
-    """The jobs of one request (``params["batch"]``), oldest first. Shots have few jobs, so the
-    JSON field is matched here rather than in dialect-specific SQL."""
-    statement = select(Job).where(Job.guild_id == guild_id)
-    statement = statement.where(
-        Job.shot_id == shot_id if shot_id is not None else col(Job.shot_id).is_(None)
+async def batch_jobs(session: AsyncSession, guild_id: int, job_ids: list[int]) -> list[Job]:
+    """The jobs of one request (their ids are in each job's ``params["batch_ids"]``), oldest
+    first, read fresh (not from the session's identity map)."""
+    if not job_ids:
+        return []
+    statement = (
+        select(Job)
+        .where(Job.guild_id == guild_id, col(Job.id).in_(job_ids))
+        .order_by(col(Job.id))
+        .execution_options(populate_existing=True)
     )
-    statement = statement.order_by(col(Job.id)).execution_options(populate_existing=True)
-    jobs = (await session.exec(statement)).all()
-    return [job for job in jobs if job.params.get("batch") == batch]
+    return list((await session.exec(statement)).all())
 
 
 async def take_jobs_count(session: AsyncSession, guild_id: int, shot_id: int, kind: str) -> int:
     """How many jobs of ``kind`` the shot ever had (labels A, B, C... follow it)."""
-    statement = select(Job.id).where(
+    statement = select(func.count()).where(
         Job.guild_id == guild_id,
         Job.shot_id == shot_id,
         Job.kind == kind,
         col(Job.status) != JobStatus.CANCELLED,
     )
-    return len((await session.exec(statement)).all())
+    return int((await session.exec(statement)).one())

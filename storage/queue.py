@@ -13,13 +13,16 @@ each change atomic and fenced:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import String, and_, cast, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -137,7 +140,7 @@ async def claim(
         return []
     expires = now + timedelta(seconds=lease_s)
     claims: list[Claim] = []
-    async with db.session() as session:
+    async with writing(db), db.session() as session:
         statement = (
             select(Job)
             .where(_claimable(now, providers))
@@ -220,7 +223,7 @@ async def renew(
     if not tokens:
         return set()
     now = now or utcnow()
-    async with db.session() as session:
+    async with writing(db), db.session() as session:
         await session.exec(
             update(Job)
             .where(col(Job.lease_owner).in_(tokens))
@@ -238,7 +241,7 @@ async def renew(
 
 async def release_lease(db: Database, job_id: int, token: str) -> bool:
     """Give a job back (clean shutdown): it stays in its state, any worker may claim it now."""
-    async with db.session() as session:
+    async with writing(db), db.session() as session:
         changed = await update_job(
             session, job_id, token=token, lease_owner=None, lease_expires_at=None
         )
@@ -284,13 +287,18 @@ async def record_submit(
 async def wake_dependents(session: AsyncSession, guild_id: int, job_id: int) -> int:
     """A job just finished: the queued jobs waiting on it may run now."""
     # No filter on run_after: a claim may be bumping it right now; on Postgres this UPDATE then
-    # waits for that claim's row lock and clears the bump after it.
-    statement = select(Job).where(Job.guild_id == guild_id, Job.status == JobStatus.QUEUED)
+    # waits for that claim's row lock and clears the bump after it. Only rows that depend on
+    # something are read (the JSON list as text is "[]" for the rest).
+    statement = select(Job.id, Job.depends_on).where(
+        Job.guild_id == guild_id,
+        Job.status == JobStatus.QUEUED,
+        cast(col(Job.depends_on), String) != "[]",
+    )
     woken = 0
-    for job in (await session.exec(statement)).all():
-        if job_id in job.depends_on and job.id is not None:
+    for dependent_id, depends_on in (await session.exec(statement)).all():
+        if job_id in depends_on and dependent_id is not None:
             await update_job(
-                session, job.id, token=None, expect=(JobStatus.QUEUED,), run_after=None
+                session, dependent_id, token=None, expect=(JobStatus.QUEUED,), run_after=None
             )
             woken += 1
     return woken
@@ -370,3 +378,23 @@ async def lock_job(session: AsyncSession, job_id: int) -> None:
     each count the other as unfinished, and the card would stop at "2 of 3"."""
     if (await session.connection()).dialect.name == "postgresql":
         await session.exec(select(Job.id).where(Job.id == job_id).with_for_update())
+
+
+_writers: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def writing(db: Database) -> AsyncIterator[None]:
+    """One writer at a time per process on SQLite (a no-op on Postgres).
+
+    SQLite allows one writer; when two of our own tasks collide, the loser sleeps in SQLite's
+    busy handler (1, 2, 5, 10 ... 100 ms steps) instead of simply waiting its turn. Queuing
+    them on an asyncio lock first keeps the pipeline's small transactions back to back."""
+    if not db.is_sqlite:
+        yield
+        return
+    lock = _writers.get(db)
+    if lock is None:
+        lock = _writers[db] = asyncio.Lock()
+    async with lock:
+        yield
