@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.media.ffmpeg import ProgressCallback, run_ffmpeg
-from pipeline.media.house import AUDIO_RATE, HouseFormat
+from pipeline.media.house import AUDIO_RATE, HouseFormat, normalise
 from pipeline.media.probe import aprobe
 
 
@@ -141,3 +141,22 @@ async def lay_sound(
         total_s=length,
     )  # fmt: skip
     return length
+
+
+async def excerpt(
+    src: str | Path,
+    dst: str | Path,
+    house: HouseFormat,
+    *,
+    start_s: float,
+    duration_s: float,
+    on_progress: ProgressCallback | None = None,
+) -> float:
+    """A frame-accurate piece of a take ("Previously on..."), re-encoded in the house format.
+
+    Stream copy could only cut on keyframes (every two seconds); a recap needs exact frames.
+    Returns the piece's exact duration.
+    """
+    return await normalise(
+        src, dst, house, duration_s=duration_s, start_s=start_s, on_progress=on_progress
+    )

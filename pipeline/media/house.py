@@ -114,16 +114,19 @@ async def normalise(
     duration_s: float | None = None,
     info: MediaInfo | None = None,
     on_progress: ProgressCallback | None = None,
+    start_s: float = 0.0,
 ) -> float:
     """Re-encode ``src`` into the house format at ``dst``; returns the exact duration.
 
     ``duration_s`` None keeps the source's length (rounded to whole frames). A source shorter
-    than the target holds its last frame; a longer one is cut.
+    than the target holds its last frame; a longer one is cut. ``start_s`` skips the source's
+    beginning (frame-accurate: the picture is decoded from the keyframe before it).
     """
     info = info or await aprobe(src)
     if info.video is None:
         raise ValueError(f"{src}: no video stream")
-    source_s = info.video.duration_s or info.duration_s
+    start_s = max(0.0, start_s)
+    source_s = max(0.0, (info.video.duration_s or info.duration_s) - start_s)
     target = house.exact_duration(duration_s if duration_s is not None else source_s)
     frames = house.frames_for(target)
     samples = round(target * AUDIO_RATE)
@@ -134,7 +137,7 @@ async def normalise(
         f"[0:v:0]setpts=PTS-STARTPTS,fps={house.fps}:round=near,{square}{house.fit_filter()},"
         f"tpad=stop_mode=clone:stop_duration={hold:.3f},format=yuv420p[v]"
     )
-    args: list[str] = ["-i", str(src)]
+    args: list[str] = [*(["-ss", f"{start_s:.6f}"] if start_s else []), "-i", str(src)]
     if info.audio is not None:
         achain = f"[0:a:0]{_audio_chain(samples)}[a]"
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline.ingest import ingest_take, normalise_take, normalise_voice, register_take_assets
-from pipeline.media.cuts import concat_takes, lay_sound, still_to_clip
+from pipeline.media.cuts import concat_takes, excerpt, lay_sound, still_to_clip
 from pipeline.media.house import HouseFormat
 from pipeline.media.probe import MediaInfo, measure_loudness, probe
 from storage.db import Database
@@ -187,3 +187,20 @@ async def test_voice_laid_under_a_take_keeps_the_picture_length(
     assert_house(info, take.duration_s)
     assert video_params(info) == video_params(probe(take.path)), "picture stream-copied"
     assert not (await measure_loudness(out)).silent
+
+
+async def test_an_excerpt_starts_on_the_asked_frame(tmp_path: Path) -> None:
+    house = HouseFormat(W, H, FPS)
+    # A frame counter burned into the source picture: the excerpt's first frame must be 0.5 s.
+    ramp = "format=gray,geq=lum='if(lt(X,N*4),255,0)',format=yuv420p"
+    counted = make_clip(
+        tmp_path / "count.mp4", size="160x90", rate="24", seconds=2.0, source="color=c=black",
+        tone_hz=None, extra=("-vf", ramp),
+    )  # fmt: skip
+    piece = tmp_path / "piece.mp4"
+    assert await excerpt(counted, piece, house, start_s=0.5, duration_s=1.0) == 1.0
+    assert_house(probe(piece), 1.0)
+    # Frame 12 of the source is 48 px of white out of 160: 30 % of the width.
+    first = frame_at(piece, 0).crop((0, 60, W, 120))
+    white = count_pixels_near(first, (255, 255, 255), 40) / first.width / first.height
+    assert 0.27 < white < 0.33

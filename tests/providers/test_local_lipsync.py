@@ -9,6 +9,7 @@ import pytest
 from pipeline.media.probe import measure_loudness, probe
 from pipeline.providers.base import Capability, GenRequest, Provider, ProviderState, Refused
 from pipeline.providers.local import LocalAnimatic, LocalLipsync, LocalVoice
+from tests.media.helpers import count_pixels_near, frame_at
 
 W, H, FPS = 320, 180, 24
 
@@ -61,3 +62,21 @@ async def test_lipsync_needs_both_inputs(tmp_path: Path, picture: Path) -> None:
     request = GenRequest(Capability.LIPSYNC, "", inputs={"video": str(picture)})
     with pytest.raises(Refused):
         await LocalLipsync(work_dir=tmp_path).submit(request, "half")
+
+
+async def test_the_optional_mouth_opens_when_the_voice_speaks(
+    picture: Path, tmp_path: Path
+) -> None:
+    voice = await spoken(tmp_path, "Vite !")  # about half a second of speech after 0.1 s
+    inputs = {"video": str(picture), "audio": str(voice)}
+    options = {"mouth": True, "speaker": "Mara", "offset_s": 0.5}
+    request = GenRequest(Capability.LIPSYNC, "", inputs=inputs, options=options)
+    out = await output_of(LocalLipsync(work_dir=tmp_path), request, "mouth")
+    info = probe(out)
+    assert info.video is not None and info.audio is not None
+    assert info.video.frames == 48 and abs(info.audio.duration_s - 2.0) < 1 / FPS
+    mouth_red = (235, 90, 90)
+    # Before the line starts (offset 0.5 s) the mouth is a closed line; while speaking, open.
+    closed = count_pixels_near(frame_at(out, 2), mouth_red, 40)
+    opened = max(count_pixels_near(frame_at(out, i), mouth_red, 40) for i in range(16, 30))
+    assert opened > closed * 2 and opened > 20

@@ -211,15 +211,20 @@ def draw_plate(
         order = list(cast)
         rng.shuffle(order)
         shade: RGB = (int(ground[0] * 0.35), int(ground[1] * 0.35), int(ground[2] * 0.35))
+        # Feet a little below the horizon, but never a head off the top of the set.
+        card_top = max(h // 25, horizon + h // 10 - ch)
+        placed: dict[str, float] = {}
         for slot, person in zip(slots, order, strict=False):
+            placed[person.name] = slot + offset
             x = int((slot + offset) * w - cw / 2)
-            y = horizon + h // 10 - ch + rng.randint(-h // 30, h // 30)
+            y = max(h // 50, card_top + rng.randint(-h // 30, h // 30))
             card = _card(person, (cw, ch), accent, shade)
             plate.paste(card, (x, y), card)
-        subject = (
-            min(0.8, max(0.2, slots[0] + offset)) if len(cast) == 1 else 0.5 + offset,
-            (horizon + h // 10 - ch / 2) / h,
-        )
+        # The camera looks at the faces, a third of the way down the cards: in a close shot at
+        # the character named first, in a wider one at the group.
+        close = shot_size in ("close", "extreme-close")
+        look_x = placed[cast[0].name] if close or len(cast) == 1 else 0.5 + offset
+        subject = (min(0.8, max(0.2, look_x)), (card_top + ch * 0.35) / h)
     return plate, subject
 
 

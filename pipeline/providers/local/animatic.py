@@ -82,17 +82,28 @@ class Camera:
         if move == "pull_out":
             return f"{z0 * 1.3:.4f}-{z0 * 0.3:.4f}*{ease}", centre_x, centre_y
         zp = f"{z0 * 1.18:.4f}"
+        # Pans and tilts travel past the subject (a third of the frame), not across the set:
+        # the subject stays in shot, start to end.
+        pan = f"max(0,min(iw-iw/zoom,{sx}*iw-iw/zoom/2+iw/zoom*0.35*({ease}-0.5)*DIR))"
+        tilt = f"max(0,min(ih-ih/zoom,{sy}*ih-ih/zoom/2+ih/zoom*0.3*({ease}-0.5)*DIR))"
         if move == "pan_right":
-            return zp, f"(iw-iw/zoom)*{ease}", centre_y
+            return zp, pan.replace("DIR", "1"), centre_y
         if move == "pan_left":
-            return zp, f"(iw-iw/zoom)*(1-{ease})", centre_y
+            return zp, pan.replace("DIR", "(-1)"), centre_y
         if move == "tilt_up":
-            return zp, centre_x, f"(ih-ih/zoom)*(1-{ease})"
+            return zp, centre_x, tilt.replace("DIR", "(-1)")
         if move == "tilt_down":
-            return zp, centre_x, f"(ih-ih/zoom)*{ease}"
+            return zp, centre_x, tilt.replace("DIR", "1")
         if move == "handheld":
-            wob_x = "(iw-iw/zoom)*(0.5+0.18*sin(on*0.23)+0.09*sin(on*0.071+1))"
-            wob_y = "(ih-ih/zoom)*(0.5+0.15*sin(on*0.19+2)+0.08*sin(on*0.053))"
+            # Two slow sines per axis around the subject: a camera operator's drift and sway.
+            wob_x = (
+                f"max(0,min(iw-iw/zoom,{sx}*iw-iw/zoom/2"
+                "+iw/zoom*(0.03*sin(on*0.23)+0.015*sin(on*0.071+1))))"
+            )
+            wob_y = (
+                f"max(0,min(ih-ih/zoom,{sy}*ih-ih/zoom/2"
+                "+ih/zoom*(0.025*sin(on*0.19+2)+0.012*sin(on*0.053))))"
+            )
             return f"{z0 * 1.12:.4f}", wob_x, wob_y
         return f"{z0}", centre_x, centre_y
 
