@@ -166,6 +166,9 @@ async def current_revision(url: str) -> str | None:
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
+    database = make_url(normalise_url(url)).database
+    if url.startswith("sqlite") and database and not await asyncio.to_thread(Path(database).exists):
+        return None  # asking must not create the file (``dailies doctor`` only looks)
     engine = migration_engine(url)
     try:
         async with engine.connect() as connection:
