@@ -8,6 +8,7 @@ Suggestions are one indexed, guild-scoped query with a LIMIT: no table is loaded
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,17 +201,19 @@ async def suggest_scenes(session: AsyncSession, guild_id: int, typed: str) -> li
 
 
 async def suggest_shots(session: AsyncSession, guild_id: int, typed: str) -> list[Suggestion]:
-    """Shots by code ("7.", "7.3.", "7.3.4"), else by words of the action, else the newest.
+    """Shots by code ("7.", "7.3.", "7.3.4"), by words of the action, or (empty box) those of
+    the episode with the newest shot.
 
-    A code narrows to one episode (or scene) first, through the episode's unique index, so only
-    that episode's shots are sorted; words and the empty box walk the guild's shots newest first
-    and stop at 25, so no query sorts a whole server's script.
+    A code or the empty box narrows to one episode first, through an index, so only that
+    episode's shots are sorted; words walk the server's shots newest first and stop at 25. No
+    query sorts a whole server's script.
     """
     typed = typed.strip()
     query = select(
         Shot.id, Shot.position, Shot.action, Scene.position + Episode.number * _CODE_BASE
     ).join(Scene, col(Scene.id) == col(Shot.scene_id))
     match = _CODE.fullmatch(typed)
+    episode_ids: Sequence[int | None] = []
     if match:
         episode_ids = (
             await session.exec(
@@ -222,15 +225,25 @@ async def suggest_shots(session: AsyncSession, guild_id: int, typed: str) -> lis
                 )
             )
         ).all()
+    elif not typed:
+        # The empty box offers the episode being written: the one with the newest shot.
+        newest = _in_active_series(
+            select(Shot.episode_id)
+            .join(Episode, col(Episode.id) == col(Shot.episode_id))
+            .where(Shot.guild_id == guild_id),
+            guild_id,
+        ).order_by(col(Shot.guild_id).desc(), col(Shot.id).desc())
+        episode_ids = (await session.exec(newest.limit(1))).all()
+    if match or not typed:
         if not episode_ids:
             return []
         # The episode ids are this guild's, so their shots are too.
         query = query.join(Episode, col(Episode.id) == col(Shot.episode_id)).where(
             col(Shot.episode_id).in_(episode_ids)
         )
-        if match.group(2):
+        if match and match.group(2):
             query = query.where(Scene.position == int(match.group(2)))
-        if match.group(3):
+        if match and match.group(3):
             query = query.where(Shot.position == int(match.group(3)))
         query = query.order_by(col(Scene.position), col(Shot.position))
     else:
@@ -239,10 +252,10 @@ async def suggest_shots(session: AsyncSession, guild_id: int, typed: str) -> lis
                 Shot.guild_id == guild_id
             ),
             guild_id,
-        )
-        if typed:
-            query = query.where(col(Shot.action).ilike(_like(typed), escape="\\"))
-        query = query.order_by(col(Shot.id).desc())
+        ).where(col(Shot.action).ilike(_like(typed), escape="\\"))
+        # (guild_id, id) descending is the ix_shot_guild_newest order: the newest matches of
+        # this server come first and the scan stops at 25.
+        query = query.order_by(col(Shot.guild_id).desc(), col(Shot.id).desc())
     rows = (await session.exec(query.limit(SUGGESTIONS))).all()
     return [
         Suggestion(_label(f"{shot_code(*divmod(key, _CODE_BASE), pos)} · {action}"), f"#{id_}")
