@@ -30,7 +30,9 @@ SQLModel.metadata.naming_convention = {
 
 
 def snowflake(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None if nullable else ..., sa_type=BigInteger, nullable=nullable, index=index)
+    return Field(
+        default=None if nullable else ..., sa_type=BigInteger, nullable=nullable, index=index
+    )
 
 
 def guild_column() -> Any:
@@ -76,7 +78,9 @@ class VoteMode(StrEnum):
 class GuildSettings(SQLModel, table=True):
     __tablename__ = "guild_settings"
 
-    guild_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    guild_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
     locale: str = Field(default="en", max_length=8)
     dailies_channel_id: int | None = snowflake(nullable=True)
     premieres_channel_id: int | None = snowflake(nullable=True)
@@ -179,7 +183,7 @@ class Location(SQLModel, table=True):
 
 
 class MediaAsset(SQLModel, table=True):
-    """A file in the media store. The bytes live under their sha256; this row says whose they are."""
+    """A file in the media store: bytes live under their sha256, this row says whose they are."""
 
     __tablename__ = "media_asset"
     __table_args__ = (UniqueConstraint("guild_id", "sha256"),)

@@ -1,7 +1,7 @@
 """Shared fixtures. ``db`` runs each storage test on SQLite and on a real Postgres.
 
-Postgres comes from ``DAILIES_TEST_POSTGRES_URL`` (default: the local trust-auth server). Where it is
-unreachable the Postgres half is skipped with the reason printed, except in CI (``CI=true``),
+Postgres comes from ``DAILIES_TEST_POSTGRES_URL`` (default: the local trust-auth server). Where it
+is unreachable the Postgres half is skipped with the reason printed, except in CI (``CI=true``),
 where an unreachable Postgres is a failure.
 """
 
@@ -69,7 +69,9 @@ async def _fresh_postgres(url: str) -> Database:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+async def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     """An empty database with every table, on SQLite and on Postgres."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "dailies.db"

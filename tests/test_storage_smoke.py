@@ -13,7 +13,9 @@ from storage.models import GuildSettings, Series
 async def test_series_round_trips_with_aware_datetime(db: Database) -> None:
     async with db.session() as session:
         session.add(GuildSettings(guild_id=2**62, locale="fr"))
-        session.add(Series(guild_id=2**62, name="Nuit Blanche", name_key="nuit blanche", created_by=1))
+        session.add(
+            Series(guild_id=2**62, name="Nuit Blanche", name_key="nuit blanche", created_by=1)
+        )
         await session.commit()
     async with db.session() as session:
         series = (await session.exec(select(Series))).one()
