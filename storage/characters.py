@@ -190,6 +190,19 @@ async def retire_character(
     return character
 
 
+async def canon_at(
+    session: AsyncSession, guild_id: int, character_id: int, version: int
+) -> dict[str, Any] | None:
+    """The canon as it was at ``version`` (what a form opened then was prefilled with)."""
+    query = select(CharacterVersion).where(
+        CharacterVersion.guild_id == guild_id,
+        CharacterVersion.character_id == character_id,
+        CharacterVersion.version == version,
+    )
+    row = (await session.exec(query)).first()
+    return dict(row.canon) if row is not None else None
+
+
 async def character_history(
     session: AsyncSession, guild_id: int, character_id: int, *, limit: int = 25
 ) -> list[CharacterVersion]:

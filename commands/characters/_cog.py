@@ -14,8 +14,10 @@ from bot.attachments import ImageUpload, read_images, store_images
 from bot.checks import bot_of, ensure_crew, ensure_showrunner, is_showrunner
 from bot.client import DailiesBot
 from bot.i18n import locale_of, t
+from bot.views import route_orphan_form
 from commands.characters._strings import VOICES
 from commands.characters._views import (
+    CANON_FORM,
     NO_MENTIONS,
     EditCanonButton,
     HistoryButton,
@@ -23,6 +25,7 @@ from commands.characters._views import (
     field_names,
     history_embed,
     open_canon_form,
+    orphan_canon_form,
     reply_edited,
 )
 from storage.bible import current_series, suggest_names
@@ -132,6 +135,10 @@ class CharactersCog(
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(HistoryButton, EditCanonButton)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await route_orphan_form(interaction, {CANON_FORM: orphan_canon_form})
 
     async def _store_references(
         self,

@@ -11,11 +11,10 @@ from bot.attachments import asset_files
 from bot.checks import bot_of, ensure_crew, is_showrunner
 from bot.errors import SafeDynamicItem, SafeModal, SafeView
 from bot.i18n import locale_of, t
-from bot.views import custom_id, id_template
+from bot.views import custom_id, form_id, id_template
 from storage.bible import CANON_FIELDS, get_series
-from storage.characters import character_history, edit_character, get_character
+from storage.characters import canon_at, character_history, edit_character, get_character
 from storage.errors import NotAllowed
-from storage.guilds import get_settings
 from storage.models import Character, CharacterVersion
 from storage.references import reference_assets
 
@@ -114,6 +113,11 @@ async def open_canon_form(interaction: discord.Interaction[Any], character: Char
     await interaction.response.send_modal(CanonModal(character, locale))
 
 
+CANON_FORM = re.compile(
+    id_template("character", r"(?P<id>[0-9]+)", "canon", r"(?P<version>[0-9]+)", r"[0-9a-f]+")
+)
+
+
 class CanonModal(SafeModal):
     """The long canon fields, prefilled with what is canon now."""
 
@@ -121,9 +125,10 @@ class CanonModal(SafeModal):
         assert character.id is not None
         super().__init__(
             title=t("character.modal_title", locale, name=character.name)[:45],
-            custom_id=custom_id("character", character.id, "canon"),
+            custom_id=form_id("character", character.id, "canon", character.version),
         )
         self.character_id = character.id
+        self.version = character.version
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
         for field in MODAL_FIELDS:
             limit = CANON_FIELDS[field]
@@ -139,18 +144,42 @@ class CanonModal(SafeModal):
             self.add_item(text_input)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        settings = await ensure_crew(interaction)
-        assert interaction.guild_id is not None
-        async with bot_of(interaction).db.session() as session:
-            character, changed = await edit_character(
-                session,
-                interaction.guild_id,
-                self.character_id,
-                interaction.user.id,
-                may_edit_locked=is_showrunner(interaction, settings),
-                **{field: item.value for field, item in self.inputs.items()},
-            )
-        await reply_edited(interaction, character, changed)
+        values = {field: item.value for field, item in self.inputs.items()}
+        await save_canon(interaction, self.character_id, self.version, values)
+
+
+async def save_canon(
+    interaction: discord.Interaction[Any], character_id: int, version: int, values: dict[str, str]
+) -> None:
+    """The canon form's submit, from the live modal or from a form opened before a restart.
+
+    Only the fields the member changed are saved: the form was prefilled with the canon of
+    ``version``, and someone may have changed other fields since (no lost updates).
+    """
+    settings = await ensure_crew(interaction)
+    assert interaction.guild_id is not None
+    async with bot_of(interaction).db.session() as session:
+        before = await canon_at(session, interaction.guild_id, character_id, version) or {}
+        canon = {
+            field: values[field]
+            for field in MODAL_FIELDS
+            if field in values and values[field] != (before.get(field) or "")
+        }
+        character, changed = await edit_character(
+            session,
+            interaction.guild_id,
+            character_id,
+            interaction.user.id,
+            may_edit_locked=is_showrunner(interaction, settings),
+            **canon,
+        )
+    await reply_edited(interaction, character, changed)
+
+
+async def orphan_canon_form(
+    interaction: discord.Interaction[Any], match: re.Match[str], values: dict[str, str]
+) -> None:
+    await save_canon(interaction, int(match["id"]), int(match["version"]), values)
 
 
 async def reply_edited(
@@ -234,9 +263,3 @@ class EditCanonButton(
         async with bot_of(interaction).db.session() as session:
             character = await get_character(session, interaction.guild_id, self.character_id)
         await open_canon_form(interaction, character)
-
-
-async def may_edit_locked(interaction: discord.Interaction[Any]) -> bool:
-    assert interaction.guild_id is not None
-    settings = await get_settings(bot_of(interaction).db, interaction.guild_id)
-    return is_showrunner(interaction, settings)

@@ -13,12 +13,15 @@ from bot.attachments import read_images, store_images
 from bot.checks import bot_of, ensure_crew
 from bot.client import DailiesBot
 from bot.i18n import locale_of, t
+from bot.views import route_orphan_form
 from commands.locations import _strings  # noqa: F401  (registers the strings)
 from commands.locations._views import (
+    DESCRIPTION_FORM,
     NO_MENTIONS,
     DescriptionModal,
     card_message,
     field_names,
+    orphan_description_form,
     reply_location,
 )
 from storage.bible import (
@@ -71,6 +74,10 @@ class LocationsCog(
     def __init__(self, bot: DailiesBot) -> None:
         self.bot = bot
         super().__init__()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await route_orphan_form(interaction, {DESCRIPTION_FORM: orphan_description_form})
 
     async def _finish(
         self, interaction: discord.Interaction[Any], location: Location, text: str, deferred: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -10,7 +11,7 @@ from bot.attachments import asset_files
 from bot.checks import bot_of, ensure_crew
 from bot.errors import SafeModal
 from bot.i18n import locale_of, t
-from bot.views import custom_id
+from bot.views import form_id, id_template
 from storage.bible import LOCATION_FIELDS, edit_location, get_series
 from storage.models import Location
 from storage.references import reference_assets
@@ -49,12 +50,15 @@ async def reply_location(
     await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS, **message)
 
 
+DESCRIPTION_FORM = re.compile(id_template("location", r"(?P<id>[0-9]+)", "describe", r"[0-9a-f]+"))
+
+
 class DescriptionModal(SafeModal):
     def __init__(self, location: Location, locale: str) -> None:
         assert location.id is not None
         super().__init__(
             title=t("location.modal_title", locale, name=location.name)[:45],
-            custom_id=custom_id("location", location.id, "describe"),
+            custom_id=form_id("location", location.id, "describe"),
         )
         self.location_id = location.id
         self.description: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -68,21 +72,32 @@ class DescriptionModal(SafeModal):
         self.add_item(self.description)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await ensure_crew(interaction)
-        assert interaction.guild_id is not None
-        locale = await locale_of(interaction)
-        async with bot_of(interaction).db.session() as session:
-            location, changed = await edit_location(
-                session, interaction.guild_id, self.location_id, description=self.description.value
-            )
-        if not changed:
-            await interaction.response.send_message(
-                t("location.unchanged", locale, name=location.name),
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
-        text = t(
-            "location.updated", locale, name=location.name, fields=field_names(changed, locale)
+        await save_description(interaction, self.location_id, self.description.value)
+
+
+async def save_description(
+    interaction: discord.Interaction[Any], location_id: int, description: str
+) -> None:
+    """The description form's submit, live or opened before a restart."""
+    await ensure_crew(interaction)
+    assert interaction.guild_id is not None
+    locale = await locale_of(interaction)
+    async with bot_of(interaction).db.session() as session:
+        location, changed = await edit_location(
+            session, interaction.guild_id, location_id, description=description
         )
-        await reply_location(interaction, location, text)
+    if not changed:
+        await interaction.response.send_message(
+            t("location.unchanged", locale, name=location.name),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return
+    text = t("location.updated", locale, name=location.name, fields=field_names(changed, locale))
+    await reply_location(interaction, location, text)
+
+
+async def orphan_description_form(
+    interaction: discord.Interaction[Any], match: re.Match[str], values: dict[str, str]
+) -> None:
+    await save_description(interaction, int(match["id"]), values.get("description", ""))

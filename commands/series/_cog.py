@@ -12,8 +12,16 @@ from discord.ext import commands
 from bot.checks import bot_of, ensure_crew, ensure_showrunner
 from bot.client import DailiesBot
 from bot.i18n import locale_of, t
+from bot.views import route_orphan_form
 from commands.series import _strings  # noqa: F401  (registers the strings)
-from commands.series._views import NO_MENTIONS, StyleModal, reply_style_saved, series_embed
+from commands.series._views import (
+    NO_MENTIONS,
+    STYLE_FORM,
+    StyleModal,
+    orphan_style_form,
+    reply_style_saved,
+    series_embed,
+)
 from storage.bible import (
     choose_series,
     create_series,
@@ -32,6 +40,10 @@ class SeriesCog(
     def __init__(self, bot: DailiesBot) -> None:
         self.bot = bot
         super().__init__()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await route_orphan_form(interaction, {STYLE_FORM: orphan_style_form})
 
     async def series_autocomplete(
         self, interaction: discord.Interaction[Any], current: str

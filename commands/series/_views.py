@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -9,7 +10,8 @@ import discord
 from bot.checks import bot_of, ensure_crew
 from bot.errors import SafeModal
 from bot.i18n import locale_of, t
-from storage.bible import STYLE_FIELDS, get_series, update_style
+from bot.views import form_id, id_template
+from storage.bible import STYLE_FIELDS, update_style
 from storage.models import Series
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -36,12 +38,16 @@ def series_embed(series: Series, locale: str, *, active: bool) -> discord.Embed:
     return embed
 
 
+STYLE_FORM = re.compile(id_template("series", r"(?P<id>[0-9]+)", "style", r"[0-9a-f]+"))
+
+
 class StyleModal(SafeModal):
     """The long fields of the style bible, prefilled with what is written now."""
 
     def __init__(self, series: Series, locale: str) -> None:
         super().__init__(
-            title=t("series.modal_title", locale), custom_id=f"dailies:series:{series.id}:style"
+            title=t("series.modal_title", locale),
+            custom_id=form_id("series", series.id or 0, "style"),
         )
         self.series_id = series.id or 0
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
@@ -58,16 +64,32 @@ class StyleModal(SafeModal):
             self.add_item(text_input)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await ensure_crew(interaction)
-        assert interaction.guild_id is not None
-        locale = await locale_of(interaction)
-        async with bot_of(interaction).db.session() as session:
-            await get_series(session, interaction.guild_id, self.series_id)
-            values = {field: item.value for field, item in self.inputs.items()}
-            series, changed = await update_style(
-                session, interaction.guild_id, self.series_id, **values
-            )
-        await reply_style_saved(interaction, series, changed, locale)
+        # Only what the member changed: someone may have edited other fields meanwhile.
+        values = {
+            field: item.value
+            for field, item in self.inputs.items()
+            if item.value != (item.default or "")
+        }
+        await save_style(interaction, self.series_id, values)
+
+
+async def save_style(
+    interaction: discord.Interaction[Any], series_id: int, values: dict[str, str]
+) -> None:
+    """The style form's submit, live or opened before a restart."""
+    await ensure_crew(interaction)
+    assert interaction.guild_id is not None
+    locale = await locale_of(interaction)
+    fields = {field: values[field] for field in MODAL_FIELDS if field in values}
+    async with bot_of(interaction).db.session() as session:
+        series, changed = await update_style(session, interaction.guild_id, series_id, **fields)
+    await reply_style_saved(interaction, series, changed, locale)
+
+
+async def orphan_style_form(
+    interaction: discord.Interaction[Any], match: re.Match[str], values: dict[str, str]
+) -> None:
+    await save_style(interaction, int(match["id"]), values)
 
 
 async def reply_style_saved(
