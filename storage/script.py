@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import outbox
 from storage.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from storage.models import (
     Character,
@@ -53,6 +54,22 @@ MAX_ACTION, MAX_LINE, MAX_SPEAKER = 2000, 1000, 80
 MAX_LINES_PER_SHOT = 20
 MAX_SHOTS_PER_SCENE = 200
 MAX_SCENES_PER_EPISODE = 500
+
+
+BOARD_REFRESH = "board_refresh"  # outbox kind: redraw an episode's production board
+
+
+async def request_board_refresh(session: AsyncSession, guild_id: int, episode_id: int) -> None:
+    """Ask the bot, through the outbox, to redraw an episode's board (commits with the caller).
+
+    For code that changes shots outside the bot (the pipeline worker): the relay calls
+    ``commands.board.refresh_board`` when it reaches the row.
+    """
+    now = utcnow()
+    await outbox.append(
+        session, guild_id, BOARD_REFRESH, None, {"episode_id": episode_id},
+        f"{BOARD_REFRESH}:{episode_id}:{now.timestamp():.6f}", now=now,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

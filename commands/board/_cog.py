@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -17,15 +18,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import bot_of, crew_only
+from bot.host import relay_of
 from bot.i18n import guild_locale, locale_of, t
+from bot.relay import Renderer
 from commands.board._views import BoardView
 from commands.episodes._pick import episode_choices
 from storage.errors import NotFound, UserFacingError
-from storage.script import set_board_message
+from storage.models import OutboxMessage
+from storage.script import BOARD_REFRESH, get_shot, set_board_message
 from storage.script_lookup import episode_outline, resolve_episode
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
+# Outbox notices about one shot (payload has shot_id): its board is redrawn once they are out.
+SHOT_NOTICES = ("take_ready", "job_failed", "job_needs_review")
 _locks: dict[tuple[int, int], asyncio.Lock] = {}
 
 
@@ -70,6 +76,54 @@ async def refresh_board(bot: Any, guild_id: int, episode_id: int) -> bool:
         return True
 
 
+async def refresh_board_for_shot(bot: Any, guild_id: int, shot_id: int) -> bool:
+    """Redraw the board of the episode ``shot_id`` belongs to (False if none or not found)."""
+    try:
+        async with bot.db.session() as session:
+            shot = await get_shot(session, guild_id, shot_id)
+    except NotFound:
+        return False
+    return await refresh_board(bot, guild_id, shot.episode_id)
+
+
+async def _render_board_refresh(relay: Any, message: OutboxMessage) -> int | None:
+    """The ``board_refresh`` outbox kind (storage.script.request_board_refresh)."""
+    episode_id = int(message.payload.get("episode_id") or 0)
+    await refresh_board(relay.bot, message.guild_id, episode_id)
+    return None  # nothing new was posted; the board keeps its message id
+
+
+def _then_refresh(render: Renderer) -> Renderer:
+    async def render_then_refresh(relay: Any, message: OutboxMessage) -> int | None:
+        sent = await render(relay, message)
+        shot_id = message.payload.get("shot_id")
+        if shot_id:
+            await refresh_board_for_shot(relay.bot, message.guild_id, int(shot_id))
+        return sent
+
+    return render_then_refresh
+
+
+def hook_relay(bot: Any) -> Callable[[], None]:
+    """Let the outbox redraw boards: the ``board_refresh`` kind, and after shot notices.
+
+    Returns the undo (the cog calls it on unload). Without a relay (no host) it does nothing.
+    """
+    relay = relay_of(bot)
+    if relay is None:
+        return lambda: None
+    originals = {kind: relay.renderers[kind] for kind in SHOT_NOTICES if kind in relay.renderers}
+    relay.register(BOARD_REFRESH, _render_board_refresh)
+    for kind, render in originals.items():
+        relay.register(kind, _then_refresh(render))
+
+    def unhook() -> None:
+        relay.renderers.pop(BOARD_REFRESH, None)
+        relay.renderers.update(originals)
+
+    return unhook
+
+
 async def post_board(
     bot: Any, guild_id: int, episode_id: int, channel: discord.abc.Messageable
 ) -> discord.Message:
@@ -93,7 +147,14 @@ async def post_board(
 class BoardCog(commands.GroupCog, group_name="board"):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        self._unhook: Callable[[], None] = lambda: None
         super().__init__()
+
+    async def cog_load(self) -> None:
+        self._unhook = hook_relay(self.bot)
+
+    async def cog_unload(self) -> None:
+        self._unhook()
 
     @app_commands.command(name="episode")
     @app_commands.describe(episode="The episode (number or pick one)")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.host import relay_of
 from commands.board import refresh_board
-from storage.models import Episode, GuildSettings
+from storage.models import Episode, GuildSettings, Shot, ShotStatus
 from storage.screenplay import Outline, OutlineScene, OutlineShot
+from storage.script import request_board_refresh
 from storage.script_import import import_outline
 from tests.commands.script_world import (
     Studio,
@@ -153,3 +155,31 @@ async def test_posting_again_moves_the_board_and_removes_the_old_one(studio: Stu
         await board_showing(sb, other_room, "INT. CAVE")
     assert first.deleted and not second.deleted
     assert "INT. CAVE" not in component_text(first)
+
+
+async def test_the_outbox_redraws_the_board_when_the_pipeline_changes_a_shot(
+    studio: Studio,
+) -> None:
+    """A worker marks a shot in review and asks for a refresh; the relay redraws the board."""
+    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
+    async with studio.bot() as bot:
+        await answer(await sb.slash(ana, "episode create", {"title": "Pilote"}, channel=room))
+        await answer(
+            await sb.slash(
+                ana, "scene add", {"episode": "1", "heading": "INT. PHARE"}, channel=room
+            )
+        )
+        await answer(
+            await sb.slash(ana, "shot add", {"scene": "1.1", "action": "Rain."}, channel=room)
+        )
+        await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
+        board = await board_showing(sb, room, "`1.1.1` 📝 Rain.")
+        async with studio.db.session() as s:  # what the pipeline would do, in its own process
+            shot = (await s.exec(select(Shot))).one()
+            shot.status = ShotStatus.IN_REVIEW
+            await request_board_refresh(s, studio.guild.id, shot.episode_id)
+            await s.commit()
+        relay = relay_of(bot)
+        assert relay is not None
+        await relay.relay_once()
+        assert (await board_showing(sb, room, "`1.1.1` 🗳️ Rain.")).id == board.id
