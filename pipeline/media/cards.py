@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,9 +25,17 @@ FONT_DIR = Path(__file__).parent / "fonts"
 _FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
 
 
-@lru_cache(maxsize=64)
 def font(size: int, *, bold: bool = False) -> Font:
-    """The house font at ``size`` px; Pillow's own scalable font if ours is missing."""
+    """The house font at ``size`` px; Pillow's own scalable font if ours is missing.
+
+    One font object per thread: cards are drawn in worker threads, and a FreeType face must not
+    render in two threads at once.
+    """
+    return _font(size, bold, threading.get_ident())
+
+
+@lru_cache(maxsize=256)
+def _font(size: int, bold: bool, _thread: int) -> Font:
     path = FONT_DIR / _FONT_FILES[bold]
     if path.exists():
         return ImageFont.truetype(str(path), size)

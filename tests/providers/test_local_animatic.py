@@ -149,6 +149,19 @@ async def test_the_handle_is_json_and_a_lost_render_is_made_again(
     assert mean_abs_diff(frame_at(first, 10), original) < 1.0
 
 
+async def test_a_lost_render_whose_inputs_are_gone_fails_once_not_forever(
+    animatic: LocalAnimatic, tmp_path: Path
+) -> None:
+    ref = tmp_path / "gone.png"
+    Image.new("RGB", (90, 120), MAGENTA).save(ref)
+    request = GenRequest(**{**shot(9).__dict__, "inputs": {"character:Mara": str(ref)}})
+    handle = (await animatic.submit(request, "gone")).handle
+    remove(Path(handle["output"]))
+    remove(ref)
+    state = await LocalAnimatic(work_dir=tmp_path / "renders").poll(handle)
+    assert state.state == ProviderState.FAILED and not state.retryable
+
+
 async def test_submitting_twice_with_one_key_renders_once(animatic: LocalAnimatic) -> None:
     a = await animatic.submit(shot(7), "same-key")
     b = await animatic.submit(shot(7), "same-key")

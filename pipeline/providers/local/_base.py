@@ -137,9 +137,16 @@ class LocalProvider:
         if task is None:
             if await asyncio.to_thread(dst.exists):
                 return self._succeeded(dst)
-            # A restart lost the render; the request is all we need to make it again.
+            # A restart lost the render; the request is all we need to make it again, unless
+            # its inputs are gone too: then say so once instead of failing on every retry.
+            request = request_from_json(handle["request"])
+            try:
+                self.check(request)
+            except Refused as exc:
+                return PollResult(ProviderState.FAILED, error_code=exc.code or "refused",
+                                  error_message=str(exc), retryable=False)  # fmt: skip
             log.info("local render %s for %s missing; rendering again", dst.name, key)
-            task = self._start(key, request_from_json(handle["request"]), dst)
+            task = self._start(key, request, dst)
         if not task.done():
             return PollResult(ProviderState.RUNNING, progress=self._progress.get(key, 0.0))
         result = self._result(handle, task)
