@@ -1,7 +1,7 @@
 """Pillow pictures in the series' style: title card, slate, scene card, contact sheet, thumbnail.
 
 Fonts: DejaVu Sans ships in ``pipeline/media/fonts`` (Bitstream Vera licence, see
-LICENSE-DejaVu.txt) because Pillow's built-in scalable font has no accented letters, and
+LICENSE-DejaVu.md) because Pillow's built-in scalable font has no accented letters, and
 "Épisode 2 : Là-bas" must render on a fresh machine. Colours come from the series' palette text
 ("teal, #c0392b, warm ochre") when parseable, else a default.
 """
