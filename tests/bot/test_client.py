@@ -101,3 +101,26 @@ async def test_member_language_outside_en_fr_follows_the_server(studio: Studio) 
     assert "rejoint la distribution" in reply.content
     english = await studio.reply(studio.crew, "character show", {"character": "Mara"})
     assert "version 1" in message_text(english)
+
+
+async def test_error_after_the_token_expired_goes_to_the_channel_without_pinging(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past Discord's 15 minutes the member is named in the channel, and nobody is pinged."""
+    bot = studio.bot
+    assert bot is not None
+
+    @app_commands.command(name="late", description="Defer, then fail after the token is gone")
+    async def late(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer()
+        monkeypatch.setattr("bot.errors._token_expired", lambda interaction: True)
+        raise ValueError("too late")
+
+    bot.tree.add_command(late)
+    await bot.tree.sync()
+    await studio.slash(studio.crew, "late")
+    posted = await studio.sandbox.wait_for_message(
+        channel=studio.dailies, predicate=lambda m: "went wrong" in m.content
+    )
+    assert posted.content.startswith(f"<@{studio.crew.user.id}>")
+    assert posted.mentions == [] and not posted.ephemeral

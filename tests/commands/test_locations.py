@@ -70,3 +70,12 @@ async def test_member_without_crew_role_cannot_create(studio: Studio) -> None:
     """Writing the bible is for the crew."""
     res = await studio.slash(studio.member, "location create", {"name": "Harbour"})
     assert "Only the crew" in (await res.reply()).content and res.ephemeral
+
+
+async def test_mentions_in_a_description_never_ping(studio: Studio) -> None:
+    """@everyone in a description is kept and shown, and pings nobody."""
+    reply = await studio.reply(
+        studio.crew, "location create", {"name": "@here", "description": "@everyone meets here"}
+    )
+    assert "@here" in reply.content and not reply.mention_everyone
+    assert (await _location(studio, "@here")).description == "@everyone meets here"

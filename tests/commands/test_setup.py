@@ -62,3 +62,11 @@ async def test_showrunner_role_alone_is_not_manage_server(studio: Studio) -> Non
     await res.reply()
     assert res.ephemeral
     assert (await get_settings(s.db, s.server.id)).locale == "en"
+
+
+async def test_forum_channel_can_host_dailies(bare_studio: Studio) -> None:
+    """A forum is accepted as the dailies channel (takes become posts)."""
+    s = bare_studio
+    forum = s.guild.add_channel("dailies-forum", type=15)
+    await s.reply(s.admin, "setup", {"dailies": forum})
+    assert (await get_settings(s.db, s.server.id)).dailies_channel_id == int(forum.id)
