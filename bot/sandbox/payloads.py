@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from bot.sandbox.state import (
     Attachment,
@@ -138,7 +139,7 @@ def thread_with_member(c: Channel, member_id: int) -> Json:
 
 
 def attachment(a: Attachment, channel_id: int, cdn: str) -> Json:
-    url = f"{cdn}/attachments/{channel_id}/{a.id}/{a.filename}"
+    url = f"{cdn}/attachments/{channel_id}/{a.id}/{quote(a.filename)}"
     return {
         "id": str(a.id),
         "filename": a.filename,

@@ -42,6 +42,13 @@ CREATE_PRIVATE_THREADS = _P(create_private_threads=True).value
 PIN_MESSAGES = _P(pin_messages=True).value | MANAGE_MESSAGES
 
 
+def without_ephemeral(body: dict[str, Any]) -> dict[str, Any]:
+    """Channel messages cannot be ephemeral: Discord ignores that flag outside interactions."""
+    if body.get("flags") is not None and int(body["flags"]) & 64:
+        return {**body, "flags": int(body["flags"]) & ~64}
+    return body
+
+
 def bot_may(chan: Channel, needed: int) -> int:
     """The bot's permissions in ``chan``; 403 like Discord when one of ``needed`` is missing."""
     perms = chan.permissions_for(chan.guild.me)
@@ -175,6 +182,7 @@ class ChannelRoutes:
         chan = self.s.channel(request.match_info["cid"])
         self._postable(chan)
         body, uploads = await read_body(request)
+        body = without_ephemeral(body)
         needed = SEND_IN_THREADS if chan.is_thread else SEND_MESSAGES
         perms = bot_may(chan, needed | (ATTACH_FILES if uploads else 0))
         bot = self.state.bot_user
@@ -322,7 +330,7 @@ class ChannelRoutes:
     async def _forum_post(
         self, forum: Channel, name: str, body: dict[str, Any], uploads: list[Any]
     ) -> web.Response:
-        message_body = dict(body.get("message") or {})
+        message_body = without_ephemeral(dict(body.get("message") or {}))
         if body.get("poll"):
             message_body["poll"] = body["poll"]
         tags = [int(t) for t in body.get("applied_tags") or []]

@@ -29,6 +29,15 @@ from bot.sandbox.errors import (
     json_response,
     not_found,
 )
+from bot.sandbox.faults import (
+    BODY_TEXT_KEY,
+    FAULTS_KEY,
+    FaultFired,
+    Faults,
+    answer,
+    body_text,
+    check_before,
+)
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.messages import Upload
 from bot.sandbox.ratelimit import RateLimits
@@ -73,6 +82,7 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]
                 if ctype in (None, "application/octet-stream"):
                     ctype = mimetypes.guess_type(filename)[0] or ctype
                 uploads.append(Upload(int(name[6:-1]), filename, bytes(data), ctype))
+        check_before(request, body_text(body, [u.filename for u in uploads]))
         return body, uploads
     raw = await request.read()
     if not raw:
@@ -81,7 +91,9 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]
         loaded = json.loads(raw)
     except ValueError as exc:
         raise DiscordError(400, 50109, "The request body contains invalid JSON.") from exc
-    return (loaded if isinstance(loaded, dict) else {"_list": loaded}), []
+    parsed = loaded if isinstance(loaded, dict) else {"_list": loaded}
+    check_before(request, body_text(parsed, []))
+    return parsed, []
 
 
 class SandboxServer:
@@ -90,6 +102,7 @@ class SandboxServer:
     def __init__(self, *, bot_name: str = "Dailies", rate_limits: RateLimits | None = None) -> None:
         self.state = SandboxState(bot_name=bot_name)
         self.rate_limits = rate_limits
+        self.faults = Faults()
         self.gateway = Gateway(self.state)
         self.requests: list[RequestRecord] = []
         self.emulator_errors: list[str] = []  # sandbox bugs we answered with a 400 instead of a 500
@@ -167,6 +180,40 @@ class SandboxServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
+        route = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else None
+        pending = self.faults.candidates(request.method, route) if route is not None else []
+        if pending:
+            request[FAULTS_KEY] = pending
+            blunt = next(
+                (f for f in pending if f.when == "before" and f.body_contains is None), None
+            )
+            if blunt is not None:
+                blunt.hits += 1
+                log.info("sandbox fault before %s %s", request.method, route)
+                refused = answer(request, blunt)
+                self._record(request, refused)
+                return refused
+        response = await self._serve(request, handler)
+        late = next(
+            (
+                f
+                for f in pending
+                if f.when == "after"
+                and not f.spent
+                and response.status < 400
+                and f.matches_body(request.get(BODY_TEXT_KEY))
+            ),
+            None,
+        )
+        if late is not None:
+            late.hits += 1
+            log.info("sandbox fault after %s %s (the work is done)", request.method, route)
+            response = answer(request, late)
+        self._record(request, response)
+        return response
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
         response: web.StreamResponse
         limited: dict[str, str] = {}
         try:
@@ -186,9 +233,13 @@ class SandboxServer:
                     response = json_response(body, status=429)
                     response.headers.update(limited)
                     response.headers["Retry-After"] = str(max(1, round(verdict.retry_after)))
-                    self._record(request, response)
+                    # discord.py treats a 429 without Via as a Cloudflare ban and gives up.
+                    response.headers["Via"] = "1.1 google"
                     return response
             response = await handler(request)
+        except FaultFired as fired:
+            log.info("sandbox fault before %s %s (body matched)", request.method, path)
+            return answer(request, fired.fault)
         except DiscordError as err:
             response = error_response(err)
         except web.HTTPNotFound:
@@ -202,7 +253,6 @@ class SandboxServer:
                 DiscordError(400, GENERAL, f"Sandbox could not handle this request: {exc!r}")
             )
         response.headers.update(limited)
-        self._record(request, response)
         return response
 
     def _record(self, request: web.Request, response: web.StreamResponse) -> None:

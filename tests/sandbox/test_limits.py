@@ -197,6 +197,7 @@ async def test_rate_limited_channel_paces_the_bot() -> None:
     async with Sandbox(rate_limits=limits) as sb:
         guild = sb.create_guild("Busy")
         chan = guild.add_channel("dailies")
+        path = f"/channels/{chan.id}/messages"
         client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.1)
         async with running(sb, client):
             target = client.get_channel(chan.id)
@@ -204,10 +205,16 @@ async def test_rate_limited_channel_paces_the_bot() -> None:
             started = time.monotonic()
             await asyncio.gather(*(target.send(f"take {n}") for n in range(7)))
             elapsed = time.monotonic() - started
-    assert sorted(m.content for m in chan.messages) == [f"take {n}" for n in range(7)]
+        statuses = [r.status for r in sb.requests if r.path == path]
+        await asyncio.sleep(0.5)
+        # A client that ignores the headers gets Discord's 429.
+        answers = [await rest(sb, "POST", path, {"content": "x"}) for _ in range(4)]
+    assert sorted(m.content for m in chan.messages)[:7] == [f"take {n}" for n in range(7)]
     assert elapsed >= 0.9  # three windows' worth of posts
-    statuses = [r.status for r in sb.requests if r.path == f"/channels/{chan.id}/messages"]
-    assert statuses.count(200) == 7 and len(statuses) - 7 == limits.hits
+    assert statuses.count(200) == 7 and len(statuses) - 7 == limits.hits - 1
+    assert [a[0] for a in answers] == [200, 200, 200, 429]
+    body = answers[3][2]
+    assert 0 < body["retry_after"] <= 0.5 and body["global"] is False
 
 
 async def test_role_hierarchy_decides_what_the_bot_may_give(world: World) -> None:
@@ -224,3 +231,24 @@ async def test_role_hierarchy_decides_what_the_bot_may_give(world: World) -> Non
             await bob.add_roles(discord.Object(owner.id))
         await until(lambda: any(r.id == crew.id for r in bob.roles))
     assert world.bob.roles == [crew.id]
+
+
+async def test_injected_faults_lost_answer_and_5xx(world: World) -> None:
+    """An answer lost after Discord acted leaves the message there; a 503 before it does not,
+    and discord.py retries a 500 on its own."""
+    sb = world.sandbox
+    route = rf"/channels/{world.dailies.id}/messages"
+    lost = sb.faults.add("POST", route, when="after", body_contains="take A")
+    refused = sb.faults.add("POST", route, when="before", status=503, body_contains="take B")
+    sb.faults.add("POST", route, when="before", status=500, body_contains="take C")
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.1)
+    async with running(sb, client):
+        chan = client.get_channel(world.dailies.id)
+        assert isinstance(chan, discord.TextChannel)
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await chan.send("take A is ready")
+        with pytest.raises(discord.DiscordServerError):
+            await chan.send("take B is ready")  # 503 is not retried by discord.py
+        await chan.send("take C is ready")  # 500 once, then the retry lands
+    assert [m.content for m in world.dailies.messages] == ["take A is ready", "take C is ready"]
+    assert (lost.hits, refused.hits) == (1, 1)
