@@ -22,8 +22,12 @@ DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 
 
 class DiscordSection(BaseModel):
-    token: SecretStr | None = Field(default=None, description="Bot token from the developer portal.")
-    api_base: str = Field(default=DISCORD_API_BASE, description="REST base URL, ending in /api/v10.")
+    token: SecretStr | None = Field(
+        default=None, description="Bot token from the developer portal."
+    )
+    api_base: str = Field(
+        default=DISCORD_API_BASE, description="REST base URL, ending in /api/v10."
+    )
     gateway_url: str = Field(default=DISCORD_GATEWAY, description="Gateway WebSocket URL.")
     sync_guilds: list[int] = Field(
         default_factory=list,
@@ -53,9 +57,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default is SQLite in data_dir. Postgres: "
         "postgresql+psycopg://user@host/db",
     )
-    media_dir: Path | None = Field(default=None, description="Media store folder (default data_dir/media).")
-    ffmpeg_path: str | None = Field(default=None, description="ffmpeg binary; else PATH, else the wheel's.")
-    default_locale: str = Field(default="en", description="Locale when neither member nor server has one.")
+    media_dir: Path | None = Field(
+        default=None, description="Media store folder (default data_dir/media)."
+    )
+    ffmpeg_path: str | None = Field(
+        default=None, description="ffmpeg binary; else PATH, else the wheel's."
+    )
+    default_locale: str = Field(
+        default="en", description="Locale when neither member nor server has one."
+    )
     log_level: str = Field(default="INFO")
     discord: DiscordSection = Field(default_factory=DiscordSection)
     providers: dict[str, ProviderSection] = Field(

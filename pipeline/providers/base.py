@@ -73,7 +73,7 @@ class Price:
     per_second_cents: int = 0
 
     def estimate(self, duration_s: float) -> int:
-        return self.per_request_cents + int(round(self.per_second_cents * duration_s))
+        return self.per_request_cents + round(self.per_second_cents * duration_s)
 
 
 class ProviderError(Exception):
@@ -81,8 +81,14 @@ class ProviderError(Exception):
 
     retryable: bool = False
 
-    def __init__(self, message: str, *, code: str = "", retry_after_s: float | None = None,
-                 status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        retry_after_s: float | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retry_after_s = retry_after_s
