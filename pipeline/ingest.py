@@ -186,11 +186,22 @@ async def register_take_assets(
     return video, thumb
 
 
-async def normalise_voice(src_path: str | Path, dst: str | Path) -> float:
-    """Any voice file (WAV, MP3 from a provider) to WAV PCM 48 kHz stereo; returns its seconds."""
+VOICE_LUFS = -16.0
+
+
+async def normalise_voice(
+    src_path: str | Path, dst: str | Path, *, loudness_lufs: float | None = VOICE_LUFS
+) -> float:
+    """Any voice file (WAV, MP3 from a provider) to WAV PCM 48 kHz stereo; returns its seconds.
+
+    Lines are levelled to ``loudness_lufs`` (EBU R128, true peak -1.5 dBTP), so a cut mixing
+    espeak, ElevenLabs and a member's recording does not jump in volume between lines.
+    ``None`` keeps the level as it came.
+    """
+    level = f"loudnorm=I={loudness_lufs}:TP=-1.5:LRA=11," if loudness_lufs is not None else ""
     await run_ffmpeg(
         [
-            "-i", str(src_path), "-vn", "-af", f"aresample={AUDIO_RATE}",
+            "-i", str(src_path), "-vn", "-af", f"{level}aresample={AUDIO_RATE}",
             "-ac", "2", "-ar", str(AUDIO_RATE), "-c:a", "pcm_s16le", "-f", "wav", str(dst),
         ],
         timeout_s=120,

@@ -181,6 +181,7 @@ async def test_voice_laid_under_a_take_keeps_the_picture_length(
     long_line = make_clip(tmp_path / "line.mp4", size="64x36", seconds=3.0)  # 3 s of tone
     voice = tmp_path / "line.wav"
     assert abs(await normalise_voice(long_line, voice) - 3.0) < 0.05
+    assert abs((await measure_loudness(voice)).integrated_lufs - (-16.0)) < 1.0, "levelled"
     out = tmp_path / "voiced.mp4"
     assert await lay_sound(take.path, voice, out) == take.duration_s
     info = probe(out)
