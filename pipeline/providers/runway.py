@@ -76,7 +76,7 @@ class RunwayAdapter(HttpAdapter):
     capabilities = frozenset(
         {Capability.IMAGE_TO_VIDEO, Capability.TEXT_TO_VIDEO, Capability.PERFORMANCE}
     )
-    media_kinds = frozenset({"video", "image"})
+    media_kinds = frozenset({"video"})
     # credits per second, 1 credit = 1 cent [UNVERIFIED]
     prices: ClassVar[PriceTable] = PriceTable(
         {
