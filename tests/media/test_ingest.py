@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from pipeline.ingest import ingest_take, normalise_take, normalise_voice, register_take_assets
 from pipeline.media.cuts import concat_takes, excerpt, lay_sound, still_to_clip
+from pipeline.media.delivery import TooLongForLimit, fit_for_upload
 from pipeline.media.house import HouseFormat
 from pipeline.media.probe import MediaInfo, measure_loudness, probe
 from storage.db import Database
@@ -205,3 +207,25 @@ async def test_an_excerpt_starts_on_the_asked_frame(tmp_path: Path) -> None:
     first = frame_at(piece, 0).crop((0, 60, W, 120))
     white = count_pixels_near(first, (255, 255, 255), 40) / first.width / first.height
     assert 0.27 < white < 0.33
+
+
+async def test_an_upload_copy_fits_the_servers_limit_and_keeps_its_length(
+    tmp_path: Path,
+) -> None:
+    # Noise does not compress: 4 s of it at near-lossless quality is far over 300 kB.
+    master = make_clip(
+        tmp_path / "master.mp4", size="640x360", seconds=4.0, source="testsrc2",
+        extra=("-vf", "noise=alls=60:allf=t", "-crf", "8"),
+    )  # fmt: skip
+    limit = 300_000
+    assert probe(master).size_bytes > limit * 3
+    copy = await fit_for_upload(master, tmp_path / "discord.mp4", max_bytes=limit)
+    info = probe(copy)
+    assert info.size_bytes <= limit
+    assert info.video is not None and info.audio is not None
+    assert abs(info.video.duration_s - 4.0) < FRAME
+    # Already small enough: the same bytes.
+    small = await fit_for_upload(copy, tmp_path / "again.mp4", max_bytes=limit)
+    assert small.read_bytes() == copy.read_bytes()
+    with pytest.raises(TooLongForLimit):
+        await fit_for_upload(master, tmp_path / "tiny.mp4", max_bytes=20_000)
