@@ -29,6 +29,7 @@ from bot.sandbox.state import (
     Message,
     Perms,
     Role,
+    ScheduledEvent,
     User,
     utcnow,
 )
@@ -456,6 +457,22 @@ class Sandbox(SandboxServer):
             raise SandboxUsageError("no such vote to remove")
         poll.votes[answer_id].discard(member.id)
         self.gateway.dispatch("MESSAGE_POLL_VOTE_REMOVE", self._vote_event(member, msg, answer_id))
+
+    async def interested(self, member: Member, event: ScheduledEvent, *, yes: bool = True) -> None:
+        """``member`` clicks "Interested" on a scheduled event (or takes it back with yes=False)."""
+        if event.status not in (1, 2):
+            raise SandboxUsageError("that event is over")
+        data = {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(member.id),
+            "guild_id": str(event.guild_id),
+        }
+        if yes and member.id not in event.interested:
+            event.interested.append(member.id)
+            self.gateway.dispatch("GUILD_SCHEDULED_EVENT_USER_ADD", data)
+        elif not yes and member.id in event.interested:
+            event.interested.remove(member.id)
+            self.gateway.dispatch("GUILD_SCHEDULED_EVENT_USER_REMOVE", data)
 
     async def say(
         self,

@@ -320,6 +320,16 @@ class ScheduledEvent:
     guild_id: int
     creator_id: int
     data: dict[str, Any]
+    interested: list[int] = field(default_factory=list)  # user ids, in the order they joined
+
+    @property
+    def status(self) -> int:
+        """1 scheduled, 2 active, 3 completed, 4 cancelled."""
+        return int(self.data.get("status") or 1)
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name") or "")
 
 
 @dataclass(eq=False)

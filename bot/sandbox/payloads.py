@@ -295,7 +295,7 @@ def scheduled_event(e: ScheduledEvent) -> Json:
         "id": str(e.id),
         "guild_id": str(e.guild_id),
         "creator_id": str(e.creator_id),
-        "user_count": e.data.get("user_count", 0),
+        "user_count": len(e.interested),
     }
 
 

@@ -338,6 +338,13 @@ class ChannelRoutes:
             raise form_error(
                 "applied_tags", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."
             )
+        known = {int(t["id"]) for t in forum.available_tags}
+        if set(tags) - known:
+            raise form_error("applied_tags", "INVALID_TAG", "Tag not found in this forum.")
+        if forum.flags & (1 << 4) and not tags:
+            raise form_error(
+                "applied_tags", "REQUIRED_TAG", "A tag is required to create a forum post here."
+            )
         guild = forum.guild
         perms = bot_may(forum, SEND_MESSAGES | (ATTACH_FILES if uploads else 0))
         # Validate the starter message before the thread exists, so a bad body leaves nothing.

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 ENTITY_EXTERNAL = 3
+# Discord's event lifecycle: scheduled -> active -> completed, or scheduled -> cancelled.
+STATUS_MOVES = {1: (2, 4), 2: (3,)}
 MANAGE_EVENTS = discord.Permissions(manage_events=True).value
 CREATE_EVENTS = discord.Permissions(create_events=True).value
 MANAGE_ROLES = discord.Permissions(manage_roles=True).value
@@ -89,6 +91,7 @@ class GuildRoutes:
         router.add_get(p + "/guilds/{gid}/scheduled-events/{eid}", self.get_event)
         router.add_patch(p + "/guilds/{gid}/scheduled-events/{eid}", self.edit_event)
         router.add_delete(p + "/guilds/{gid}/scheduled-events/{eid}", self.delete_event)
+        router.add_get(p + "/guilds/{gid}/scheduled-events/{eid}/users", self.event_users)
         for base in ("/applications/{aid}/commands", "/applications/{aid}/guilds/{gid}/commands"):
             router.add_get(p + base, self.list_commands)
             router.add_put(p + base, self.sync_commands)
@@ -194,11 +197,37 @@ class GuildRoutes:
         event = self._event(guild, request.match_info["eid"])
         body, _ = await read_body(request)
         merged = {**event.data, **body}
-        if "status" not in body:
+        new_status = int(body.get("status") or event.status)
+        if new_status != event.status and new_status not in STATUS_MOVES.get(event.status, ()):
+            raise form_error(
+                "status",
+                "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                f"Cannot go from status {event.status} to {new_status}",
+            )
+        if new_status == event.status == 1:
             check_event(merged)
         event.data = merged
         out = payloads.scheduled_event(event)
         self.s.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", out)
+        return json_response(out)
+
+    async def event_users(self, request: web.Request) -> web.Response:
+        guild = self.s.guild(request.match_info["gid"])
+        event = self._event(guild, request.match_info["eid"])
+        limit = min(int(request.query.get("limit", 100)), 100)
+        after = int(request.query.get("after", 0))
+        before = int(request.query.get("before", 0)) or None
+        ids = sorted(u for u in event.interested if u > after and (before is None or u < before))
+        out = []
+        for uid in ids[:limit]:
+            entry: dict[str, Any] = {
+                "guild_scheduled_event_id": str(event.id),
+                "user": payloads.user(self.state.users[uid]),
+            }
+            member = guild.members.get(uid)
+            if member is not None and request.query.get("with_member") in ("true", "1", "True"):
+                entry["member"] = payloads.member(member)
+            out.append(entry)
         return json_response(out)
 
     async def delete_event(self, request: web.Request) -> web.Response:

@@ -40,6 +40,8 @@ from bot.sandbox.objects import (
     utcnow,
 )
 
+REQUIRE_TAG = 1 << 4  # forum channel flag
+
 __all__ = [
     "ADMINISTRATOR",
     "ALL_PERMISSIONS",
@@ -148,8 +150,16 @@ class Guild:
         return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)
 
     def add_channel(
-        self, name: str, *, type: int = 0, topic: str | None = None, parent: Channel | None = None
+        self,
+        name: str,
+        *,
+        type: int = 0,
+        topic: str | None = None,
+        parent: Channel | None = None,
+        tags: list[str] | None = None,
+        require_tag: bool = False,
     ) -> Channel:
+        """A text (0) or forum (15) channel; forums take ``tags`` and ``require_tag``."""
         chan = Channel(
             self.state.ids.next(),
             self,
@@ -160,11 +170,25 @@ class Guild:
             parent_id=parent.id if parent else None,
         )
         if type == 15:
-            chan.available_tags = []
+            chan.available_tags = [
+                {
+                    "id": str(self.state.ids.next()),
+                    "name": tag,
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+                for tag in tags or []
+            ]
+            chan.flags = REQUIRE_TAG if require_tag else 0
         self.channels[chan.id] = chan
         self.state.channels[chan.id] = chan
         self.state.notify("channel_create", chan)
         return chan
+
+    def tag_id(self, forum: Channel, name: str) -> int:
+        """The id of the forum tag called ``name``."""
+        return next(int(t["id"]) for t in forum.available_tags if t["name"] == name)
 
     def add_member(
         self,

@@ -31,7 +31,7 @@ async def world() -> AsyncIterator[World]:
         sandbox=sandbox,
         guild=guild,
         dailies=guild.add_channel("dailies"),
-        forum=guild.add_channel("dailies-forum", type=15),
+        forum=guild.add_channel("dailies-forum", type=15, tags=["Episode 1", "Notes"]),
         showrunner=showrunner,
         alice=guild.add_member("alice", roles=[showrunner], locale="fr"),
         bob=guild.add_member("bob"),

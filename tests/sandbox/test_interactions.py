@@ -89,6 +89,7 @@ async def test_forum_post_with_file(world: World) -> None:
         await (await sb.slash(world.alice, "forumpost", {"title": "Episode 1 cut"})).reply()
     [post] = world.forum.threads
     assert post.name == "Episode 1 cut"
+    assert post.applied_tags == [world.guild.tag_id(world.forum, "Episode 1")]
     [starter] = post.messages
     assert starter.id == post.id and starter.content == "First cut"
     assert starter.attachments[0].data == b"cut-bytes"
@@ -116,7 +117,12 @@ async def test_scheduled_premiere(world: World) -> None:
         msg = await (await sb.slash(world.alice, "premiere", {"hours": 2})).reply()
         await until(lambda: ("event", "Episode 1 premiere") in bot.events_seen)
         past = await (await sb.slash(world.alice, "premiere", {"hours": -2})).reply()
-    [event] = world.guild.scheduled_events.values()
+        [event] = world.guild.scheduled_events.values()
+        await sb.interested(world.alice, event)
+        await sb.interested(world.bob, event)
+        live = await (await sb.slash(world.alice, "golive")).reply()
+    assert live.content == "['alice', 'bob'] completed 50035"
+    assert event.status == 3
     assert msg.content.startswith(f"Premiere {event.id} at ")
     assert event.data["entity_metadata"] == {"location": "#premieres"}
     assert past.content == "error 50035"  # Discord refuses a start in the past

@@ -123,6 +123,10 @@ async def test_raw_rest_limits_and_error_shapes(world: World) -> None:
     assert (await rest(sb, "POST", chan, {}))[2]["code"] == 50006
     forum = f"/channels/{world.forum.id}/messages"
     assert (await rest(sb, "POST", forum, {"content": "x"}))[2]["code"] == 50008
+    post = {"name": "Cut", "message": {"content": "x"}, "applied_tags": ["12345"]}
+    _, _, refused = await rest(sb, "POST", f"/channels/{world.forum.id}/threads", post)
+    assert refused["errors"]["applied_tags"]["_errors"][0]["code"] == "INVALID_TAG"
+    assert world.forum.threads == []
     assert (await rest(sb, "GET", "/nowhere"))[:2] == (404, "application/json")
     assert (await rest(sb, "GET", "/users/@me", token="wrong"))[0] == 401
     status, _, mine = await rest(sb, "GET", "/users/@me")

@@ -265,8 +265,11 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
         assert interaction.guild is not None
         forum = discord.utils.get(interaction.guild.forums, name="dailies-forum")
         assert forum is not None
+        tag = discord.utils.get(forum.available_tags, name="Episode 1")
+        assert tag is not None
         posted = await forum.create_thread(
             name=title,
+            applied_tags=[tag],
             content="First cut",
             file=discord.File(io.BytesIO(b"cut-bytes"), filename="cut.mp4"),
         )
@@ -292,6 +295,18 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
             await interaction.response.send_message(f"error {exc.code}", ephemeral=True)
             return
         await interaction.response.send_message(f"Premiere {event.id} at {event.start_time}")
+
+    @bot.tree.command(name="golive", description="Start the premiere", guild=guild)
+    async def golive(interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild is not None
+        [event] = await interaction.guild.fetch_scheduled_events()
+        crowd = sorted([u.name async for u in event.users()])
+        try:
+            event = await event.start()
+            event = await event.end()
+            await event.edit(status=discord.EventStatus.active)  # over is over
+        except discord.HTTPException as exc:
+            await interaction.response.send_message(f"{crowd} {event.status.name} {exc.code}")
 
     @bot.tree.command(name="upload", description="Post a file of a given size", guild=guild)
     async def upload(interaction: discord.Interaction[Any], size: int) -> None:
