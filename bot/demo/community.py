@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.resources
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import discord
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.client import DailiesBot
 from bot.config import Settings
 from bot.demo.art import place, portrait
 from bot.demo.transcript import Transcript
 from bot.sandbox import Channel, Guild, InteractionResult, Member, Sandbox, running
+from pipeline.enqueue import list_jobs
+from storage.models import TERMINAL_JOB_STATUSES, JobStatus
 
 CHARACTERS: list[dict[str, Any]] = [
     {
@@ -227,14 +231,51 @@ class Community:
         return "1"
 
     async def generate(self, transcript: Transcript, bot: DailiesBot, episode: str) -> None:
-        """Takes from the local providers, once `/shot queue` exists (the pipeline issue)."""
+        """Takes from the local providers: two per shot of the first scene, cards updating."""
         if not any(
             cmd.name == "shot" and _has_sub(cmd, "queue") for cmd in bot.tree.get_commands()
         ):
             transcript.note("(generation is not wired into this build yet)", style="dim")
             return
         transcript.note("Generating takes with the local providers (no key, no network)")
-        await self.act(transcript, "sasha", "shot queue", {"shot": f"{episode}.1.1", "takes": 2})
+        for shot in GENERATED_SHOTS:
+            await self.act(
+                transcript, "sasha", "shot queue", {"shot": f"{episode}.{shot}", "takes": 2},
+                channel=self.dailies,
+            )  # fmt: skip
+        await wait_for_takes(bot, int(self.guild.id), transcript)
+        await asyncio.sleep(0.3)  # the relay's last card edits
+        transcript.poll_once()
+
+
+GENERATED_SHOTS = ("1.1", "1.2", "1.5")
+
+
+async def wait_for_takes(bot: DailiesBot, guild_id: int, transcript: Transcript) -> None:
+    """A progress bar in the terminal while the worker inside the bot makes the takes."""
+    with Progress(
+        TextColumn("  takes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=transcript.console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("takes", total=None)
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            jobs = await list_jobs(bot.db, guild_id, limit=200)
+            done = sum(1 for job in jobs if job.status in TERMINAL_JOB_STATUSES)
+            progress.update(task, total=len(jobs), completed=done)
+            if jobs and done == len(jobs):
+                break
+            await asyncio.sleep(0.2)
+    failed = [job for job in jobs if job.status != JobStatus.SUCCEEDED]
+    transcript.note(
+        f"{len(jobs) - len(failed)} of {len(jobs)} takes ready"
+        + (
+            f"; {len(failed)} did not make it: " + ", ".join(j.last_error for j in failed)
+            if failed
+            else ""
+        ),
+        style="bold green" if not failed else "bold red",
+    )
 
 
 def _has_sub(command: Any, name: str) -> bool:
