@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import aiohttp
-import discord
 import pytest
 from sqlmodel import select
 
@@ -32,42 +28,25 @@ async def _take_ready_rows(studio: Studio) -> list[OutboxMessage]:
         return list((await session.exec(statement)).all())
 
 
-def break_first_notice(monkeypatch: pytest.MonkeyPatch, *, after_sending: bool) -> list[str]:
-    """Make the bot's first notice post fail like a dropped connection: before Discord got it,
-    or after Discord created the message but before its answer reached us."""
-    original = discord.http.HTTPClient.request
-    broken: list[str] = []
-
-    async def request(self: Any, route: Any, **kwargs: Any) -> Any:
-        if kwargs.get("form") is not None:
-            kwargs["form"] = list(kwargs["form"])  # it may be a one-shot iterable
-        body = str(kwargs.get("json")) + "".join(
-            str(p.get("value")) for p in kwargs.get("form") or []
-        )
-        notice = route.method == "POST" and route.path == "/channels/{channel_id}/messages"
-        if notice and "ref " in body and not broken:
-            broken.append(route.path)
-            if after_sending:
-                await original(self, route, **kwargs)
-            raise aiohttp.ClientOSError(104, "Connection reset by peer")
-        return await original(self, route, **kwargs)
-
-    monkeypatch.setattr(discord.http.HTTPClient, "request", request)
-    return broken
-
-
-@pytest.mark.parametrize("after_sending", [True, False], ids=["answer-lost", "never-arrived"])
+@pytest.mark.parametrize("after_sending", [True, False], ids=["answer-lost", "refused-503"])
 async def test_notice_lands_once_after_a_discord_failure(
-    studio: Studio, monkeypatch: pytest.MonkeyPatch, after_sending: bool
+    studio: Studio, after_sending: bool
 ) -> None:
-    """The relay retries with backoff; when Discord had created the message, the retry finds
-    it by its marker instead of posting a second one."""
+    """Discord fails the first notice post: either it created the message and the answer was
+    lost (the socket closed), or it refused with a 503. The relay retries with backoff; in the
+    first case the retry finds the message by its marker instead of posting a second one."""
     await pause(studio)
     code = await make_shot(studio)
     await studio.reply(studio.crew, "shot queue", {"shot": code, "takes": 1})
-    broken = break_first_notice(monkeypatch, after_sending=after_sending)
+    route = r"/channels/\d+/messages"
+    if after_sending:
+        fault = studio.sandbox.faults.add("POST", route, when="after", body_contains="ref ")
+    else:
+        fault = studio.sandbox.faults.add(
+            "POST", route, when="before", status=503, body_contains="ref "
+        )
     await drain(studio)
-    assert broken, "the failure was not injected"
+    assert fault.hits == 1, "the failure was not injected"
     assert len(notices(studio.dailies, NOTICE)) == (1 if after_sending else 0)
 
     async def delivered() -> OutboxMessage | None:
