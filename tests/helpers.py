@@ -13,6 +13,7 @@ available everywhere. See docs/commands.md ("Testing a command") for a walk-thro
   sandbox (a deploy, a crash).
 - ``studio.add_guild(name)``: a second server (``Server``) sharing the same bot and database.
 - ``png(width, height)``, ``bomb_png()``: image bytes for upload tests.
+- ``message_text(msg)``, ``buttons(msg)``, ``gallery_urls(msg)``: what a member sees.
 """
 
 from __future__ import annotations
@@ -221,8 +222,20 @@ class Studio:
         return self.sandbox.attachment(filename, data)
 
 
+def _walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for component in components:
+        found.append(component)
+        found.extend(_walk_components(component.get("components") or []))
+        for key in ("accessory", "component"):
+            if isinstance(component.get(key), dict):
+                found.extend(_walk_components([component[key]]))
+    return found
+
+
 def message_text(message: Message) -> str:
-    """Content, embed titles, descriptions, fields and footers: what a member reads."""
+    """What a member reads: content, embeds (title, description, fields, footer) and the text
+    displays of a Components V2 message."""
     parts = [message.content or ""]
     for embed in message.embeds:
         parts.append(str(embed.get("title", "")))
@@ -230,7 +243,25 @@ def message_text(message: Message) -> str:
         for item in embed.get("fields", []):
             parts.append(f"{item.get('name', '')}: {item.get('value', '')}")
         parts.append(str(embed.get("footer", {}).get("text", "")))
+    for component in _walk_components(message.components):
+        if component.get("type") == 10:
+            parts.append(str(component.get("content", "")))
     return "\n".join(p for p in parts if p)
+
+
+def buttons(message: Message) -> list[dict[str, Any]]:
+    """Every button of a message, classic rows or Components V2 alike."""
+    return [c for c in _walk_components(message.components) if c.get("type") == 2]
+
+
+def gallery_urls(message: Message) -> list[str]:
+    """The media URLs of a message's galleries (``attachment://ref0.png`` ...)."""
+    return [
+        str(item.get("media", {}).get("url", ""))
+        for c in _walk_components(message.components)
+        if c.get("type") == 12
+        for item in c.get("items", [])
+    ]
 
 
 _template_db: Path | None = None

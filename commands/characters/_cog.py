@@ -105,16 +105,17 @@ async def _post_card(
 ) -> None:
     """The card, public. After an ephemeral defer (uploads) it goes to the channel instead."""
     locale = await locale_of(interaction)
-    message = await card_message(interaction, character, locale)
+    message = await card_message(interaction, character, locale, headline=text)
     if not deferred:
-        await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS, **message)
+        await interaction.response.send_message(allowed_mentions=NO_MENTIONS, **message)
         return
     channel = interaction.channel
     if isinstance(channel, discord.abc.Messageable):
         try:
-            await channel.send(text, allowed_mentions=NO_MENTIONS, **message)
+            await channel.send(allowed_mentions=NO_MENTIONS, **message)
         except discord.HTTPException:
-            await interaction.followup.send(text, allowed_mentions=NO_MENTIONS, **message)
+            message = await card_message(interaction, character, locale, headline=text)
+            await interaction.followup.send(allowed_mentions=NO_MENTIONS, **message)
             return
         done = t("character.posted", locale, name=character.name)
         await interaction.followup.send(done, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -9,7 +9,7 @@ import discord
 
 from bot.attachments import asset_files
 from bot.checks import bot_of, ensure_crew, is_showrunner
-from bot.errors import SafeDynamicItem, SafeModal, SafeView
+from bot.errors import SafeDynamicItem, SafeLayoutView, SafeModal
 from bot.i18n import locale_of, t
 from bot.views import custom_id, form_id, id_template
 from storage.bible import CANON_FIELDS, get_series
@@ -29,54 +29,62 @@ def field_names(fields: list[str], locale: str) -> str:
     return ", ".join(t(f"character.field.{field}", locale) for field in fields)
 
 
-def card_embed(character: Character, series_name: str, locale: str) -> discord.Embed:
+def card_layout(
+    character: Character,
+    series_name: str,
+    locale: str,
+    files: list[discord.File],
+    headline: str | None = None,
+) -> SafeLayoutView:
+    """The card (Components V2): canon, every reference image in a gallery, and the History and
+    Edit buttons, whose custom ids carry the character id (invariant 8)."""
+    assert character.id is not None
     tags = []
     if character.locked:
         tags.append("🔒 " + t("character.tag.locked", locale))
     if character.retired:
         tags.append(t("character.tag.retired", locale))
-    embed = discord.Embed(
-        title=character.name,
-        description=" · ".join(tags) or None,
-        colour=CARD_COLOUR,
+    title = f"## {character.name}" + (f"\n{' · '.join(tags)}" if tags else "")
+    canon = "\n".join(
+        f"**{t(f'character.field.{field}', locale)}**: {getattr(character, field)}"
+        for field in TEXT_FIELDS
+        if getattr(character, field)
     )
-    for field in TEXT_FIELDS:
-        value = getattr(character, field)
-        if value:
-            embed.add_field(
-                name=t(f"character.field.{field}", locale),
-                value=value[:1024],
-                inline=field in ("age", "voice"),
-            )
-    embed.set_footer(
-        text=t("character.footer", locale, version=character.version, series=series_name)
-    )
-    return embed
-
-
-def card_view(character: Character, locale: str) -> SafeView:
-    """History and Edit buttons whose custom ids carry the character id (invariant 8)."""
-    view = SafeView(timeout=None)
-    assert character.id is not None
-    view.add_item(HistoryButton(character.id, t("character.button.history", locale)))
-    view.add_item(EditCanonButton(character.id, t("character.button.edit", locale)))
+    container: discord.ui.Container[Any] = discord.ui.Container(accent_colour=CARD_COLOUR)
+    container.add_item(discord.ui.TextDisplay(title))
+    if canon:
+        container.add_item(discord.ui.TextDisplay(canon[:3000]))
+    if files:
+        gallery = [discord.MediaGalleryItem(f"attachment://{f.filename}") for f in files]
+        container.add_item(discord.ui.MediaGallery(*gallery))
+    footer = t("character.footer", locale, version=character.version, series=series_name)
+    container.add_item(discord.ui.TextDisplay(f"-# {footer}"))
+    view = SafeLayoutView(timeout=None)
+    if headline:
+        view.add_item(discord.ui.TextDisplay(headline))
+    view.add_item(container)
+    row: discord.ui.ActionRow[Any] = discord.ui.ActionRow()
+    row.add_item(HistoryButton(character.id, t("character.button.history", locale)))
+    row.add_item(EditCanonButton(character.id, t("character.button.edit", locale)))
+    view.add_item(row)
     return view
 
 
 async def card_message(
-    interaction: discord.Interaction[Any], character: Character, locale: str
+    interaction: discord.Interaction[Any],
+    character: Character,
+    locale: str,
+    headline: str | None = None,
 ) -> dict[str, Any]:
-    """Everything to send a character card: embed, reference images, buttons."""
+    """The keyword arguments to send a character card (``view=`` and ``files=``); a
+    Components V2 message takes no content, so ``headline`` goes on top of the card."""
     assert interaction.guild_id is not None and character.id is not None
     bot = bot_of(interaction)
     async with bot.db.session() as session:
         series = await get_series(session, interaction.guild_id, character.series_id)
         assets = await reference_assets(session, interaction.guild_id, character_id=character.id)
-    embed = card_embed(character, series.name, locale)
     files = await asset_files(bot.media, assets)
-    if files:
-        embed.set_image(url=f"attachment://{files[0].filename}")
-    return {"embed": embed, "files": files, "view": card_view(character, locale)}
+    return {"view": card_layout(character, series.name, locale, files, headline), "files": files}
 
 
 def history_embed(
@@ -191,8 +199,8 @@ async def reply_edited(
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     text = t("character.updated", locale, name=character.name, fields=field_names(changed, locale))
-    message = await card_message(interaction, character, locale)
-    await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS, **message)
+    message = await card_message(interaction, character, locale, headline=text)
+    await interaction.response.send_message(allowed_mentions=NO_MENTIONS, **message)
 
 
 class HistoryButton(

@@ -98,7 +98,7 @@ async def test_member_language_outside_en_fr_follows_the_server(studio: Studio) 
     await studio.reply(studio.admin, "setup", {"language": "fr"})
     hans = studio.guild.add_member("hans", roles=[studio.server.crew_role], locale="de")
     reply = await studio.reply(hans, "character create", {"name": "Mara"})
-    assert "rejoint la distribution" in reply.content
+    assert "rejoint la distribution" in message_text(reply)
     english = await studio.reply(studio.crew, "character show", {"character": "Mara"})
     assert "version 1" in message_text(english)
 

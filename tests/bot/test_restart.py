@@ -25,7 +25,7 @@ async def test_restart_keeps_data_and_buttons(studio: Studio) -> None:
     await opened.acknowledged()
     assert opened.ack_type == 9 and "red coat" in str(opened.modal)
     saved = await studio.sandbox.submit_modal(studio.crew, opened, {"wardrobe": "grey scarf"})
-    assert "Wardrobe" in (await saved.reply()).content
+    assert "Wardrobe" in message_text(await saved.reply())
 
     shown = message_text(await studio.reply(studio.member, "character show", {"character": "Mara"}))
     assert "grey scarf" in shown and "version 3" in shown
@@ -41,7 +41,7 @@ async def test_forms_opened_before_a_restart_still_save(studio: Studio) -> None:
     await studio.restart()
 
     saved = await studio.sandbox.submit_modal(studio.crew, canon_form, {"wardrobe": "red coat"})
-    assert "**Mara** updated: Wardrobe." in (await saved.reply()).content
+    assert "**Mara** updated: Wardrobe." in message_text(await saved.reply())
     styled = await studio.sandbox.submit_modal(studio.francophone, style_form, {"look": "grain"})
     assert "mise à jour : Rendu" in (await styled.reply()).content
 
@@ -54,9 +54,9 @@ async def test_two_members_editing_the_same_character_both_save(studio: Studio) 
     await first.acknowledged()
     await second.acknowledged()
     one = await studio.sandbox.submit_modal(studio.crew, first, {"age": "30"})
-    assert "updated" in (await one.reply()).content
+    assert "updated" in message_text(await one.reply())
     two = await studio.sandbox.submit_modal(studio.francophone, second, {"wardrobe": "scarf"})
-    assert "mis à jour" in (await two.reply()).content
+    assert "mis à jour" in message_text(await two.reply())
     async with studio.db.session() as session:
         series = await current_series(session, studio.server.id)
         mara = await resolve_character(session, studio.server.id, series.id or 0, "Mara")

@@ -11,7 +11,7 @@ from bot.sandbox import SandboxUsageError
 from storage import characters
 from storage.bible import current_series
 from storage.models import MediaAsset
-from tests.helpers import Studio, bomb_png, message_text, png
+from tests.helpers import Studio, bomb_png, buttons, gallery_urls, message_text, png
 
 
 async def _count(studio: Studio) -> int:
@@ -46,9 +46,8 @@ async def test_create_posts_a_public_card_with_buttons(studio: Studio) -> None:
 async def test_french_member_reads_french(studio: Studio) -> None:
     """A member with a French Discord client gets the card and buttons in French."""
     reply = await studio.reply(studio.francophone, "character create", {"name": "Élodie"})
-    assert "**Élodie** rejoint la distribution." in reply.content
-    labels = [c["label"] for row in reply.components for c in row["components"]]
-    assert labels == ["Historique", "Modifier le canon"]
+    assert "**Élodie** rejoint la distribution." in message_text(reply)
+    assert [b["label"] for b in buttons(reply)] == ["Historique", "Modifier le canon"]
 
 
 async def test_reference_images_are_stored_and_shown(studio: Studio) -> None:
@@ -69,9 +68,8 @@ async def test_reference_images_are_stored_and_shown(studio: Studio) -> None:
         channel=studio.dailies, predicate=lambda m: bool(m.attachments)
     )
     assert [a.data for a in card.attachments] == [red, blue]
-    assert card.embeds[0]["image"]["url"].startswith("attachment://ref0") or "ref0" in str(
-        card.embeds[0]["image"]
-    )
+    assert gallery_urls(card) == ["attachment://ref0.png", "attachment://ref1.png"]
+    assert "**Mara** joined the cast." in message_text(card)
     for data in (red, blue):
         assert await studio.media.exists(hashlib.sha256(data).hexdigest())
 
@@ -134,8 +132,11 @@ async def test_mentions_in_names_never_ping(studio: Studio) -> None:
         "character create",
         {"name": "@everyone", "personality": f"loves <@&{role.id}> and @here"},
     )
-    assert "@everyone" in reply.content
+    assert "@everyone" in message_text(reply)
     assert not reply.mention_everyone and reply.mention_roles == []
+    # The card's text is in Components V2 text displays: what protects it is what the bot sent.
+    assert reply.allowed_mentions is not None
+    assert reply.allowed_mentions.get("parse") == [] and not reply.allowed_mentions.get("roles")
     card = await studio.reply(studio.member, "character show", {"character": "@everyone"})
     assert not card.mention_everyone and card.mention_roles == []
     assert (await _character(studio, "@everyone")).personality == f"loves <@&{role.id}> and @here"
@@ -155,7 +156,7 @@ async def test_edit_by_options_then_history(studio: Studio) -> None:
     reply = await studio.reply(
         studio.crew, "character edit", {"character": "mara", "wardrobe": "grey scarf"}
     )
-    assert "**Mara** updated: Wardrobe." in reply.content
+    assert "**Mara** updated: Wardrobe." in message_text(reply)
     history = await studio.reply(
         studio.member, "character show", {"character": "Mara", "history": True}
     )
@@ -175,8 +176,8 @@ async def test_edit_without_options_opens_the_canon_form(studio: Studio) -> None
     submitted = await studio.sandbox.submit_modal(
         studio.crew, opened, {"appearance": "blue coat", "age": "31"}
     )
-    reply = await submitted.reply()
-    assert "Appearance" in reply.content and "Age" in reply.content
+    reply = message_text(await submitted.reply())
+    assert "Appearance" in reply and "Age" in reply
     mara = await _character(studio, "Mara")
     assert (mara.appearance, mara.age, mara.version) == ("blue coat", "31", 2)
 
@@ -200,7 +201,7 @@ async def test_locked_canon_needs_the_showrunner(studio: Studio) -> None:
     reply = await studio.reply(
         studio.showrunner, "character edit", {"character": "Mara", "age": "40"}
     )
-    assert "updated" in reply.content
+    assert "updated" in message_text(reply)
     assert (await _character(studio, "Mara")).age == "40"
 
 
@@ -231,7 +232,7 @@ async def test_autocomplete_and_hand_typed_values(studio: Studio) -> None:
     mara = await _character(studio, "Mara")
     assert choices[0]["value"] == str(mara.id)
     by_id = await studio.reply(studio.member, "character show", {"character": str(mara.id)})
-    assert by_id.embeds[0]["title"] == "Mara"
+    assert "## Mara" in message_text(by_id)
     res = await studio.slash(studio.member, "character show", {"character": "Marge"})
     reply = await res.reply()
     assert res.ephemeral and "No character called **Marge**" in reply.content
@@ -283,7 +284,7 @@ async def test_new_images_replace_the_references_in_one_version(studio: Studio) 
     await res.reply()
     cards = [m for m in studio.dailies.messages if m.attachments]
     assert [a.data for a in cards[-1].attachments] == [second]
-    assert "Age, Reference images" in cards[-1].content
+    assert "Age, Reference images" in message_text(cards[-1])
     mara = await _character(studio, "Mara")
     async with studio.db.session() as session:
         history = await characters.character_history(session, studio.server.id, mara.id or 0)

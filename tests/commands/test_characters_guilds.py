@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.bible import current_series
 from storage.characters import resolve_character
-from tests.helpers import Studio, message_text
+from tests.helpers import Studio, buttons, message_text
 
 
 async def test_ids_and_names_from_another_server_are_not_found(studio: Studio) -> None:
@@ -47,7 +47,7 @@ async def test_buttons_from_another_server_do_not_leak(studio: Studio) -> None:
     history_id = next(c for c in card.custom_ids() if c.endswith(":history"))
     # Same custom id on a message in server B (a forged or copied component).
     forged = await studio.reply(b.crew, "character create", {"name": "Bea"})
-    forged.components[0]["components"][0]["custom_id"] = history_id
+    buttons(forged)[0]["custom_id"] = history_id
     res = await studio.sandbox.click(b.member, forged, history_id)
     reply = await res.reply()
     assert res.ephemeral and "could not find" in reply.content
