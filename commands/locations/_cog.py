@@ -86,13 +86,14 @@ class LocationsCog(
             await reply_location(interaction, location, text)
             return
         locale = await locale_of(interaction)
-        message = await card_message(interaction, location, locale)
+        message = await card_message(interaction, location, locale, headline=text)
         channel = interaction.channel
         if isinstance(channel, discord.abc.Messageable):
             try:
-                await channel.send(text, allowed_mentions=NO_MENTIONS, **message)
+                await channel.send(allowed_mentions=NO_MENTIONS, **message)
             except discord.HTTPException:
-                await interaction.followup.send(text, allowed_mentions=NO_MENTIONS, **message)
+                message = await card_message(interaction, location, locale, headline=text)
+                await interaction.followup.send(allowed_mentions=NO_MENTIONS, **message)
                 return
             done = t("location.posted", locale, name=location.name)
             await interaction.followup.send(done, ephemeral=True, allowed_mentions=NO_MENTIONS)

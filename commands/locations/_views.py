@@ -9,7 +9,7 @@ import discord
 
 from bot.attachments import asset_files
 from bot.checks import bot_of, ensure_crew
-from bot.errors import SafeModal
+from bot.errors import SafeLayoutView, SafeModal
 from bot.i18n import locale_of, t
 from bot.views import form_id, id_template
 from storage.bible import LOCATION_FIELDS, edit_location, get_series
@@ -25,29 +25,40 @@ def field_names(fields: list[str], locale: str) -> str:
 
 
 async def card_message(
-    interaction: discord.Interaction[Any], location: Location, locale: str
+    interaction: discord.Interaction[Any],
+    location: Location,
+    locale: str,
+    headline: str | None = None,
 ) -> dict[str, Any]:
+    """The keyword arguments to send a location card (Components V2: ``view=``, ``files=``)."""
     assert interaction.guild_id is not None and location.id is not None
     bot = bot_of(interaction)
     async with bot.db.session() as session:
         series = await get_series(session, interaction.guild_id, location.series_id)
         assets = await reference_assets(session, interaction.guild_id, location_id=location.id)
-    embed = discord.Embed(
-        title=location.name, description=location.description or None, colour=CARD_COLOUR
-    )
-    embed.set_footer(text=t("location.footer", locale, series=series.name))
     files = await asset_files(bot.media, assets)
+    container: discord.ui.Container[Any] = discord.ui.Container(accent_colour=CARD_COLOUR)
+    container.add_item(discord.ui.TextDisplay(f"## {location.name}"))
+    if location.description:
+        container.add_item(discord.ui.TextDisplay(location.description))
     if files:
-        embed.set_image(url=f"attachment://{files[0].filename}")
-    return {"embed": embed, "files": files}
+        gallery = [discord.MediaGalleryItem(f"attachment://{f.filename}") for f in files]
+        container.add_item(discord.ui.MediaGallery(*gallery))
+    footer = t("location.footer", locale, series=series.name)
+    container.add_item(discord.ui.TextDisplay(f"-# {footer}"))
+    view = SafeLayoutView(timeout=None)
+    if headline:
+        view.add_item(discord.ui.TextDisplay(headline))
+    view.add_item(container)
+    return {"view": view, "files": files}
 
 
 async def reply_location(
-    interaction: discord.Interaction[Any], location: Location, text: str
+    interaction: discord.Interaction[Any], location: Location, text: str | None
 ) -> None:
     locale = await locale_of(interaction)
-    message = await card_message(interaction, location, locale)
-    await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS, **message)
+    message = await card_message(interaction, location, locale, headline=text)
+    await interaction.response.send_message(allowed_mentions=NO_MENTIONS, **message)
 
 
 DESCRIPTION_FORM = re.compile(id_template("location", r"(?P<id>[0-9]+)", "describe", r"[0-9a-f]+"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.bible import current_series, resolve_location
 from storage.models import Location
-from tests.helpers import Studio, message_text, png
+from tests.helpers import Studio, gallery_urls, message_text, png
 
 
 async def _location(studio: Studio, name: str) -> Location:
@@ -20,7 +20,7 @@ async def test_create_and_show_a_location(studio: Studio) -> None:
         "location create",
         {"name": "The Lighthouse", "description": "white tower, green lamp"},
     )
-    assert "New location: **The Lighthouse**." in reply.content
+    assert "New location: **The Lighthouse**." in message_text(reply)
     shown = message_text(
         await studio.reply(studio.member, "location show", {"location": "the lighthouse"})
     )
@@ -39,7 +39,8 @@ async def test_location_images_go_on_the_card(studio: Studio) -> None:
     card = await studio.sandbox.wait_for_message(
         channel=studio.dailies, predicate=lambda m: bool(m.attachments)
     )
-    assert card.attachments[0].data == picture and card.embeds[0]["title"] == "Harbour"
+    assert card.attachments[0].data == picture and "## Harbour" in message_text(card)
+    assert gallery_urls(card) == ["attachment://ref0.png"]
 
 
 async def test_edit_form_and_duplicates(studio: Studio) -> None:
@@ -49,7 +50,7 @@ async def test_edit_form_and_duplicates(studio: Studio) -> None:
     opened = await studio.slash(studio.crew, "location edit", {"location": "Harbour"})
     await opened.acknowledged()
     done = await studio.sandbox.submit_modal(studio.crew, opened, {"description": "fog, cranes"})
-    assert "updated: Description" in (await done.reply()).content
+    assert "updated: Description" in message_text(await done.reply())
     assert (await _location(studio, "Harbour")).description == "fog, cranes"
     res = await studio.slash(
         studio.crew, "location edit", {"location": "Harbour", "name": "LIGHTHOUSE"}
@@ -77,5 +78,6 @@ async def test_mentions_in_a_description_never_ping(studio: Studio) -> None:
     reply = await studio.reply(
         studio.crew, "location create", {"name": "@here", "description": "@everyone meets here"}
     )
-    assert "@here" in reply.content and not reply.mention_everyone
+    assert "@here" in message_text(reply) and not reply.mention_everyone
+    assert reply.allowed_mentions is not None and reply.allowed_mentions.get("parse") == []
     assert (await _location(studio, "@here")).description == "@everyone meets here"
