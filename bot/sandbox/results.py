@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.sandbox.state import Interaction, Message
 
 if TYPE_CHECKING:
-    from bot.sandbox.driver import Sandbox
+    from bot.sandbox.acting import Acting
 
 
 class SandboxUsageError(ValueError):
@@ -19,7 +19,7 @@ class SandboxUsageError(ValueError):
 class InteractionResult:
     """What the bot did with one interaction; awaitables wait for it to happen."""
 
-    def __init__(self, sandbox: Sandbox, interaction: Interaction) -> None:
+    def __init__(self, sandbox: Acting, interaction: Interaction) -> None:
         self.sandbox = sandbox
         self.interaction = interaction
 
