@@ -65,28 +65,23 @@ async def test_duplicate_number_is_refused_in_the_members_language(studio: Studi
     assert await script_counts(studio) == (1, 0, 0, 0, 1)
 
 
-@pytest.mark.parametrize(
-    ("title", "expected"),
-    [
-        ("   ", "The title cannot be empty."),
-        ("x" * 5_000, "The title is 5000 characters long; keep it under 100."),
-        ("Party @everyone", "Mentions (@everyone, @here, roles or members) are not allowed"),
-        (
-            "Hi <@&123456789012345678>",
-            "Mentions (@everyone, @here, roles or members) are not allowed",
-        ),
-    ],
-)
-async def test_bad_titles_get_a_clear_message_and_change_nothing(
-    studio: Studio, title: str, expected: str
-) -> None:
+BAD_TITLES = [
+    ("   ", "The title cannot be empty."),
+    ("x" * 5_000, "The title is 5000 characters long; keep it under 100."),
+    ("Party @everyone", "Mentions (@everyone, @here, roles or members) are not allowed"),
+    ("Hi <@&123456789012345678>", "Mentions (@everyone, @here, roles or members) are not allowed"),
+]
+
+
+async def test_bad_titles_get_a_clear_message_and_change_nothing(studio: Studio) -> None:
     sb, room = studio.sandbox, studio.writers_room
     async with studio.bot():
-        refused = await answer(
-            await sb.slash(studio.ana, "episode create", {"title": title}, channel=room)
-        )
-    assert refused.ephemeral and expected in refused.content
-    assert not refused.mention_everyone and not refused.mention_roles
+        for title, expected in BAD_TITLES:
+            refused = await answer(
+                await sb.slash(studio.ana, "episode create", {"title": title}, channel=room)
+            )
+            assert refused.ephemeral and expected in refused.content, refused.content
+            assert not refused.mention_everyone and not refused.mention_roles
     assert await script_counts(studio) == (0, 0, 0, 0, 1)
 
 
@@ -136,31 +131,32 @@ async def test_import_fountain_makes_scenes_shots_and_lines(studio: Studio) -> N
     assert "`1.4.2`" in text
 
 
-@pytest.mark.parametrize(
-    ("filename", "data", "expected"),
-    [
-        (
-            "still.png",
-            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(512),
-            "n'est pas un scénario texte",
-        ),
-        ("empty.fountain", b"", "Ce scénario est vide"),
-        ("notes.fountain", b"Just some notes.\n\nNo scenes here.", "aucun en-tête de scène"),
-        (
-            "epic.fountain",
-            b"INT. HALL - DAY\n\n" + b"The crowd roars. " * 40_000,
-            "la limite est de 512 Ko",
-        ),
-        ("ping.fountain", b"INT. HALL - DAY\n\n@everyone come and see.", "ne sont pas permises"),
-    ],
-)
-async def test_bad_screenplays_are_refused_in_french_and_change_nothing(
-    studio: Studio, filename: str, data: bytes, expected: str
-) -> None:
+BAD_SCREENPLAYS = [
+    (
+        "still.png",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(512),
+        "n'est pas un scénario texte",
+    ),
+    ("empty.fountain", b"", "Ce scénario est vide"),
+    ("notes.fountain", b"Just some notes.\n\nNo scenes here.", "aucun en-tête de scène"),
+    (
+        "epic.fountain",
+        b"INT. HALL - DAY\n\n" + b"The crowd roars. " * 40_000,
+        "la limite est de 512 Ko",
+    ),
+    ("ping.fountain", b"INT. HALL - DAY\n\n@everyone come and see.", "ne sont pas permises"),
+]
+
+
+async def test_bad_screenplays_are_refused_in_french_and_change_nothing(studio: Studio) -> None:
     sb, room = studio.sandbox, studio.writers_room
-    upload = sb.attachment(filename, data, content_type="application/octet-stream")
     async with studio.bot():
-        result = await sb.slash(studio.bea, "episode import", {"screenplay": upload}, channel=room)
-        refused = await answer(result)
-    assert refused.ephemeral and expected in refused.content, refused.content
+        for filename, data, expected in BAD_SCREENPLAYS:
+            upload = sb.attachment(filename, data, content_type="application/octet-stream")
+            result = await sb.slash(
+                studio.bea, "episode import", {"screenplay": upload}, channel=room
+            )
+            refused = await answer(result)
+            assert refused.ephemeral and expected in refused.content, (filename, refused.content)
+            assert not refused.mention_everyone
     assert await script_counts(studio) == (0, 0, 0, 0, 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import col, func, select
 
@@ -108,24 +110,22 @@ async def test_episode_numbers_count_up_and_duplicates_are_refused(db: Database)
         assert [e.episode.title for e in await list_episodes(s, GUILD_A)] == ["Pilote", "La Marée"]
 
 
-@pytest.mark.parametrize(
-    ("title", "key"),
-    [
-        ("", "script.text_empty"),
-        ("   ", "script.text_empty"),
-        ("x" * 10_000, "script.text_too_long"),
-        ("Hello @everyone", "script.text_mention"),
-        ("Ping <@&123456789012345678>", "script.text_mention"),
-    ],
-)
-async def test_bad_text_is_refused_and_nothing_is_written(
-    db: Database, title: str, key: str
-) -> None:
+BAD_TITLES = [
+    ("", "script.text_empty"),
+    ("   ", "script.text_empty"),
+    ("x" * 10_000, "script.text_too_long"),
+    ("Hello @everyone", "script.text_mention"),
+    ("Ping <@&123456789012345678>", "script.text_mention"),
+]
+
+
+async def test_bad_text_is_refused_and_nothing_is_written(db: Database) -> None:
     await seed_series(db, GUILD_A)
-    async with db.session() as s:
-        with pytest.raises(InvalidInput) as caught:
-            await create_episode(s, GUILD_A, title=title, created_by=WRITER)
-        assert caught.value.key == key
+    for title, key in BAD_TITLES:
+        async with db.session() as s:
+            with pytest.raises(InvalidInput) as caught:
+                await create_episode(s, GUILD_A, title=title, created_by=WRITER)
+            assert caught.value.key == key, title[:20]
     async with db.session() as s:
         assert (await s.exec(select(func.count()).select_from(Episode))).one() == 0
 
@@ -247,33 +247,32 @@ async def test_edit_replaces_lines_and_credits_the_editor(db: Database) -> None:
     assert list(credits) == [WRITER, 99]
 
 
-@pytest.mark.parametrize(
-    ("changes", "error", "key"),
-    [
-        ({"duration_s": 0.5}, InvalidInput, "script.shot_bad_duration"),
-        ({"duration_s": 21}, InvalidInput, "script.shot_bad_duration"),
-        ({"shot_size": "gigantic"}, InvalidInput, "script.bad_choice"),
-        ({"provider": "midjourney"}, InvalidInput, "script.bad_choice"),
-        ({"action": "x" * 10_000}, InvalidInput, "script.text_too_long"),
-        ({"action": "@here now"}, InvalidInput, "script.text_mention"),
-        ({"lines": [LineDraft("Nobody", "Hi", "en")]}, NotFound, "script.unknown_characters"),
-        ({"lines": [LineDraft("Mara", "", "en")]}, InvalidInput, "script.text_empty"),
-        ({"lines": [LineDraft("Mara", "Salut", "de")]}, InvalidInput, "script.bad_choice"),
-    ],
-)
-async def test_bad_shot_edits_change_nothing(
-    db: Database, changes: dict[str, object], error: type[Exception], key: str
-) -> None:
+BAD_EDITS: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"duration_s": 0.5}, InvalidInput, "script.shot_bad_duration"),
+    ({"duration_s": 21}, InvalidInput, "script.shot_bad_duration"),
+    ({"shot_size": "gigantic"}, InvalidInput, "script.bad_choice"),
+    ({"provider": "midjourney"}, InvalidInput, "script.bad_choice"),
+    ({"action": "x" * 10_000}, InvalidInput, "script.text_too_long"),
+    ({"action": "@here now"}, InvalidInput, "script.text_mention"),
+    ({"lines": [LineDraft("Nobody", "Hi", "en")]}, NotFound, "script.unknown_characters"),
+    ({"lines": [LineDraft("Mara", "", "en")]}, InvalidInput, "script.text_empty"),
+    ({"lines": [LineDraft("Mara", "Salut", "de")]}, InvalidInput, "script.bad_choice"),
+]
+
+
+async def test_bad_shot_edits_change_nothing(db: Database) -> None:
+    """Each bad edit is refused with its own key; the shot and its lines stay as they were."""
     await seed_series(db, GUILD_A)
     _e, _sc, shots = await seed_shots(db, GUILD_A, count=1)
-    async with db.session() as s:
-        with pytest.raises(error) as caught:
-            await edit_shot(s, GUILD_A, shots[0], edited_by=WRITER, **changes)  # type: ignore[arg-type]
-        assert getattr(caught.value, "key", None) == key
-    async with db.session() as s:
-        shot = await s.get(Shot, shots[0])
-        assert shot is not None and shot.action == "Beat 1" and shot.duration_s == 5.0
-        assert (await s.exec(select(func.count()).select_from(DialogueLine))).one() == 0
+    for changes, error, key in BAD_EDITS:
+        async with db.session() as s:
+            with pytest.raises(error) as caught:
+                await edit_shot(s, GUILD_A, shots[0], edited_by=WRITER, **changes)
+            assert getattr(caught.value, "key", None) == key, changes
+        async with db.session() as s:
+            shot = await s.get(Shot, shots[0])
+            assert shot is not None and shot.action == "Beat 1" and shot.duration_s == 5.0
+            assert (await s.exec(select(func.count()).select_from(DialogueLine))).one() == 0
 
 
 async def test_locked_shot_cannot_be_edited(db: Database) -> None:
