@@ -12,15 +12,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pipeline.providers._http import (
-    REFUSED,
-    HttpAdapter,
-    Phase,
-    PriceTable,
-    Rate,
-    data_url_for,
-    is_remote,
-)
+from pipeline.providers._download import data_url_for, is_remote
+from pipeline.providers._http import REFUSED, HttpAdapter, Phase, PriceTable, Rate
 from pipeline.providers.base import (
     Capability,
     GenRequest,

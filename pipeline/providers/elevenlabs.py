@@ -20,16 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from pipeline.providers._http import (
-    SNIFF_BYTES,
-    HttpAdapter,
-    Phase,
-    PriceTable,
-    Rate,
-    Timeouts,
-    check_media,
-    error_fields,
-)
+from pipeline.providers._download import SNIFF_BYTES, check_media
+from pipeline.providers._http import HttpAdapter, Phase, PriceTable, Rate, Timeouts, error_fields
 from pipeline.providers.base import (
     Capability,
     DownloadError,

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from pipeline.providers._http import SNIFF_BYTES, check_media
+from pipeline.providers._download import SNIFF_BYTES, check_media
 from pipeline.providers.base import (
     Capability,
     DownloadError,

@@ -14,16 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pipeline.providers._http import (
-    REFUSED,
-    HttpAdapter,
-    Phase,
-    PriceTable,
-    Rate,
-    data_url_for,
-    error_fields,
-    is_remote,
-)
+from pipeline.providers._download import data_url_for, is_remote
+from pipeline.providers._http import REFUSED, HttpAdapter, Phase, PriceTable, Rate, error_fields
 from pipeline.providers.base import (
     Capability,
     GenRequest,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from pipeline.providers._download import is_remote
 from pipeline.providers._http import (
     REFUSED,
     HttpAdapter,
@@ -18,7 +19,6 @@ from pipeline.providers._http import (
     PriceTable,
     Rate,
     canonical_json,
-    is_remote,
     parse_time,
     ratio_of,
 )

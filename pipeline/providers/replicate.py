@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from pipeline.providers._download import data_url_for, is_remote
 from pipeline.providers._http import (
     REFUSED,
     HttpAdapter,
@@ -23,8 +24,6 @@ from pipeline.providers._http import (
     Rate,
     Timeouts,
     canonical_json,
-    data_url_for,
-    is_remote,
     parse_time,
     ratio_of,
 )

@@ -11,18 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pipeline.providers._http import (
-    REFUSED,
-    SNIFF_BYTES,
-    HttpAdapter,
-    Phase,
-    PriceTable,
-    Rate,
-    data_url_for,
-    is_remote,
-    ratio_of,
-    sniff_kind,
-)
+from pipeline.providers._download import SNIFF_BYTES, data_url_for, is_remote, sniff_kind
+from pipeline.providers._http import REFUSED, HttpAdapter, Phase, PriceTable, Rate, ratio_of
 from pipeline.providers.base import (
     Capability,
     GenRequest,

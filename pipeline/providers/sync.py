@@ -13,14 +13,8 @@ import hashlib
 import re
 from typing import Any, ClassVar
 
-from pipeline.providers._http import (
-    REFUSED,
-    HttpAdapter,
-    Phase,
-    PriceTable,
-    Rate,
-    is_remote,
-)
+from pipeline.providers._download import is_remote
+from pipeline.providers._http import REFUSED, HttpAdapter, Phase, PriceTable, Rate
 from pipeline.providers.base import (
     Capability,
     GenRequest,

@@ -15,16 +15,8 @@ import base64
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipeline.providers._http import (
-    REFUSED,
-    SNIFF_BYTES,
-    HttpAdapter,
-    Phase,
-    PriceTable,
-    Rate,
-    is_remote,
-    mime_of,
-)
+from pipeline.providers._download import SNIFF_BYTES, is_remote, mime_of
+from pipeline.providers._http import REFUSED, HttpAdapter, Phase, PriceTable, Rate
 from pipeline.providers.base import (
     Capability,
     GenRequest,

@@ -10,16 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.providers._http import (
-    Phase,
-    PriceTable,
-    Rate,
-    data_url_for,
-    download_to,
-    exception_for,
-    parse_retry_after,
-    sniff_kind,
-)
+from pipeline.providers._download import data_url_for, download_to, sniff_kind
+from pipeline.providers._http import Phase, PriceTable, Rate, exception_for, parse_retry_after
 from pipeline.providers.base import (
     Capability,
     DownloadError,
