@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import shutil
+import subprocess
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,6 +43,20 @@ class FfmpegError(RuntimeError):
         self.stderr_tail = stderr_tail
 
 
+MIN_VERSION = (5, 1)
+_VERSION = re.compile(r"ffmpeg version n?(\d+)\.(\d+)")
+
+
+def ffmpeg_version(exe: str) -> tuple[int, int] | None:
+    """(major, minor) from ``exe -version``; None for a build that does not say (git builds)."""
+    try:
+        out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = _VERSION.search(out.stdout.decode("utf-8", "replace"))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 @lru_cache(maxsize=8)
 def _resolve(explicit: str | None) -> str:
     if explicit:
@@ -50,7 +66,12 @@ def _resolve(explicit: str | None) -> str:
         return found
     on_path = shutil.which("ffmpeg")
     if on_path:
-        return on_path
+        version = ffmpeg_version(on_path)
+        if version is not None and version >= MIN_VERSION:
+            return on_path
+        # An old distribution ffmpeg lacks options we use (-fps_mode came in 5.1).
+        log.warning("ffmpeg on PATH (%s) is older than %s.%s or unreadable; using the wheel's",
+                    on_path, *MIN_VERSION)  # fmt: skip
     try:
         import imageio_ffmpeg
     except ImportError as exc:  # pragma: no cover - it is a hard dependency

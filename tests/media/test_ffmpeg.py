@@ -48,6 +48,27 @@ def test_without_ffmpeg_on_path_the_wheel_binary_is_used(monkeypatch: pytest.Mon
     assert out.returncode == 0 and b"ffmpeg version" in out.stdout
 
 
+def _fake_ffmpeg(folder: Path, version_line: str) -> Path:
+    folder.mkdir()
+    fake = folder / "ffmpeg"
+    fake.write_text(f"#!/bin/sh\necho '{version_line}'\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_an_old_ffmpeg_on_path_is_passed_over_for_the_wheels(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DAILIES_FFMPEG", raising=False)
+    old = _fake_ffmpeg(tmp_path / "old", "ffmpeg version 4.3.6-0+deb11u1 Copyright (c)")
+    monkeypatch.setenv("PATH", str(old.parent))
+    assert ffmpeg_exe() == imageio_ffmpeg.get_ffmpeg_exe()
+    ff._resolve.cache_clear()
+    recent = _fake_ffmpeg(tmp_path / "new", "ffmpeg version 7.1.1-1+b1 Copyright (c)")
+    monkeypatch.setenv("PATH", str(recent.parent))
+    assert ffmpeg_exe() == str(recent)
+
+
 def test_dailies_ffmpeg_wins_over_everything(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
