@@ -164,9 +164,10 @@ class Acting(SandboxServer):
         return self._dispatch(member, 3, data, msg.channel, msg)
 
     async def select(
-        self, member: Member, msg: Message, custom_id: str, values: list[str]
+        self, member: Member, msg: Message, custom_id: str, values: list[Any]
     ) -> InteractionResult:
-        """``member`` picks ``values`` in the select ``custom_id`` on ``msg``."""
+        """``member`` picks ``values`` in the select ``custom_id`` on ``msg``: option values for a
+        string select, Members/Roles/Channels for user/role/mentionable/channel selects."""
         comp = self._component(msg, custom_id)
         ctype = int(comp["type"])
         if ctype not in (3, 5, 6, 7, 8):
@@ -179,7 +180,14 @@ class Acting(SandboxServer):
             bad = [v for v in values if v not in offered]
             if bad:
                 raise SandboxUsageError(f"{bad} not offered by {custom_id!r}: {offered}")
-        data = {"custom_id": custom_id, "component_type": ctype, "values": list(values)}
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": ctype}
+        as_option = MODAL_VALUE_TYPES.get(ctype)
+        if as_option is None:
+            data["values"] = list(values)
+        else:
+            resolved: dict[str, dict[str, Any]] = {}
+            data["values"] = [self._resolve(as_option, v, resolved) for v in values]
+            data["resolved"] = resolved
         return self._dispatch(member, 3, data, msg.channel, msg)
 
     async def submit_modal(

@@ -12,10 +12,11 @@ import asyncio
 import time
 from typing import Any
 
+from bot.sandbox import payloads
 from bot.sandbox.acting import Acting, OptionValue
 from bot.sandbox.ratelimit import RateLimits
 from bot.sandbox.results import InteractionResult, SandboxUsageError
-from bot.sandbox.state import Channel, Command, Guild, Member, Perms
+from bot.sandbox.state import Channel, Command, Guild, Member, Message, Perms
 
 
 class Sandbox(Acting):
@@ -184,6 +185,51 @@ class Sandbox(Acting):
         res = self._dispatch(member, 4, data, channel)
         await res.acknowledged()
         return list(res.choices or [])
+
+    # -- context menus -----------------------------------------------------------------------
+
+    async def _context_command(self, name: str, kind: int, member: Member) -> Command:
+        deadline = time.monotonic() + 5.0
+        while True:
+            for cmd in self.state.commands_for(member.guild):
+                if cmd.name == name and cmd.type == kind:
+                    return cmd
+            if time.monotonic() > deadline:
+                raise SandboxUsageError(f"no {'user' if kind == 2 else 'message'} command {name!r}")
+            await asyncio.sleep(0.02)
+
+    async def user_command(
+        self, member: Member, name: str, target: Member, *, channel: Channel | None = None
+    ) -> InteractionResult:
+        """``member`` right-clicks ``target`` -> Apps -> ``name``."""
+        cmd = await self._context_command(name, 2, member)
+        data = self._context_data(cmd, target.id)
+        data["resolved"] = {
+            "users": {str(target.id): payloads.user(target.user)},
+            "members": {str(target.id): payloads.member(target, with_user=False)},
+        }
+        return self._dispatch(member, 2, data, channel)
+
+    async def message_command(
+        self, member: Member, name: str, target: Message
+    ) -> InteractionResult:
+        """``member`` right-clicks the message ``target`` -> Apps -> ``name``."""
+        cmd = await self._context_command(name, 3, member)
+        data = self._context_data(cmd, target.id)
+        data["resolved"] = {"messages": {str(target.id): payloads.message(target, self.origin)}}
+        return self._dispatch(member, 2, data, target.channel)
+
+    @staticmethod
+    def _context_data(cmd: Command, target_id: int) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(cmd.id),
+            "name": cmd.name,
+            "type": cmd.type,
+            "target_id": str(target_id),
+        }
+        if cmd.guild_id is not None:
+            data["guild_id"] = str(cmd.guild_id)
+        return data
 
 
 __all__ = ["InteractionResult", "Perms", "Sandbox", "SandboxUsageError"]

@@ -211,3 +211,18 @@ async def test_poll_closing_by_time_posts_the_result(world: World) -> None:
             await sb.poll_vote(world.bob, msg, 1)
     assert result.type == 46 and msg.poll is not None and msg.poll.finalized
     assert results == [(2, 2)]
+
+
+async def test_context_menus_and_a_user_select(world: World) -> None:
+    sb = world.sandbox
+    async with running(sb, build_bot(world.guild.id)):
+        post = await sb.say(
+            world.bob, world.dailies, "my sketch", files=[sb.attachment("s.png", b"p")]
+        )
+        ref = await (await sb.message_command(world.alice, "Use as reference", post)).reply()
+        assert ref.content == f"reference from {post.id}: ['s.png']"
+        ask = await (await sb.user_command(world.alice, "Credit", world.bob)).reply()
+        assert ask.content == "credit bob as?"
+        picked = await sb.select(world.alice, ask, "cast-picker", [world.alice, world.bob])
+        assert (await picked.reply()).content == "cast: ['alice', 'bob']"
+    assert ask.components == []

@@ -64,6 +64,15 @@ class ReferenceModal(discord.ui.Modal, title="New reference"):
         )
 
 
+class CastPicker(discord.ui.View):
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="cast-picker", max_values=2)
+    async def pick(
+        self, interaction: discord.Interaction[Any], select: discord.ui.UserSelect[Any]
+    ) -> None:
+        names = sorted(u.name for u in select.values)
+        await interaction.response.edit_message(content=f"cast: {names}", view=None)
+
+
 class ShotSelect(discord.ui.View):
     @discord.ui.select(
         custom_id="shot-select",
@@ -295,6 +304,18 @@ def build_bot(guild_id: int, *, ack_delay: float = 0.0) -> TestBot:
             await interaction.response.send_message(f"error {exc.code}", ephemeral=True)
             return
         await interaction.response.send_message(f"Premiere {event.id} at {event.start_time}")
+
+    @bot.tree.context_menu(name="Use as reference", guild=guild)
+    async def use_as_reference(
+        interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        files = [a.filename for a in message.attachments]
+        await interaction.response.send_message(f"reference from {message.id}: {files}")
+
+    @bot.tree.context_menu(name="Credit", guild=guild)
+    async def credit(interaction: discord.Interaction[Any], member: discord.Member) -> None:
+        view = CastPicker()
+        await interaction.response.send_message(f"credit {member.name} as?", view=view)
 
     @bot.tree.command(name="golive", description="Start the premiere", guild=guild)
     async def golive(interaction: discord.Interaction[Any]) -> None:
