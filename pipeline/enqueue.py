@@ -79,10 +79,13 @@ class JobSpec:
 
 
 def label_for(index: int) -> str:
-    """A, B, ... Z, then AA, AB ..."""
-    if index < len(LABELS):
-        return LABELS[index]
-    return LABELS[index // len(LABELS) - 1] + LABELS[index % len(LABELS)]
+    """A, B, ... Z, AA, AB, ... ZZ, AAA ... (spreadsheet columns; 0-based ``index``)."""
+    label = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(LABELS))
+        label = LABELS[rest] + label
+    return label
 
 
 def distinct_seeds(count: int) -> list[int]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pipeline import notices
@@ -323,6 +324,7 @@ class Executor:
         take.parent_take_id = job.params.get("parent_take_id")
 
         async def after(s: AsyncSession) -> None:
+            take.id = None  # a retried transaction inserts afresh
             await insert_take(s, take)
             await queue.update_job(s, _id(job), token=None, take_id=take.id, now=now)
             job.take_id = take.id
@@ -500,6 +502,25 @@ class Executor:
         """One committed, fenced transition (``target == job.status``: an update in place)."""
         if target != job.status:
             check_transition(job, target)
+        for attempt in range(3):
+            try:
+                await self._move_once(job, token, target, after, values)
+                return
+            except OperationalError as exc:
+                # A deadlock victim or a busy SQLite: the transaction rolled back whole; redo it.
+                if attempt == 2 or not _retryable_db_error(exc):
+                    raise
+                log.info("job %s: %s -> %s retried after %s", job.id, job.status, target, exc.orig)
+                await asyncio.sleep(0.05 * (attempt + 1))
+
+    async def _move_once(
+        self,
+        job: Job,
+        token: str,
+        target: JobStatus,
+        after: Callable[[AsyncSession], Awaitable[None]] | None,
+        values: dict[str, Any],
+    ) -> None:
         now = utcnow()
         async with queue.writing(self.db), self.db.session() as s:
             changed = await queue.update_job(
@@ -557,6 +578,11 @@ async def _try_cancel(registry: ProviderRegistry, job: Job, handle: dict[str, An
             await cancel(handle)
     except Exception as exc:  # best effort; the job is already cancelled on our side
         log.info("job %s: provider cancel failed: %s", job.id, exc)
+
+
+def _retryable_db_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "deadlock" in text or "database is locked" in text or "could not serialize" in text
 
 
 def _id(job: Job) -> int:

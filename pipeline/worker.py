@@ -49,6 +49,10 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
+# Jobs claimed per query when there is room: fewer round trips when a backlog arrives, small
+# enough that one worker does not hoard a queue that others could share.
+CLAIM_BATCH = 16
+
 
 @dataclass
 class _Held:
@@ -158,28 +162,33 @@ class Worker:
 
     # ------------------------------------------------------------------ claiming
 
-    def _free(self) -> list[str]:
-        return [
-            name
+    def _free(self) -> dict[str, int]:
+        return {
+            name: max(1, self.limits.get(name, 1)) - self._in_flight[name]
             for name in self.registry
             if self._in_flight[name] < max(1, self.limits.get(name, 1))
-        ]
+        }
 
     async def _fill(self) -> int:
-        """Claim while some provider has room. Returns how many jobs were started."""
+        """Claim while some provider has room, up to ``CLAIM_BATCH`` jobs per query. Returns
+        how many jobs were started."""
         started = 0
         while not self._stopping.is_set():
             free = self._free()
             if not free:
                 break
             claims = await queue.claim(
-                self.db, worker_id=self.worker_id, lease_s=self.lease_s, providers=free, limit=1
+                self.db,
+                worker_id=self.worker_id,
+                lease_s=self.lease_s,
+                caps=free,
+                limit=CLAIM_BATCH,
             )
-            if not claims:
-                break
             for claim in claims:
                 self._start(claim)
                 started += 1
+            if len(claims) < min(CLAIM_BATCH, sum(free.values())):
+                break
         return started
 
     def _start(self, claim: Claim) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -130,13 +130,18 @@ async def claim(
     lease_s: float,
     providers: Iterable[str] | None = None,
     limit: int = 1,
+    caps: Mapping[str, int] | None = None,
     now: datetime | None = None,
 ) -> list[Claim]:
     """Take up to ``limit`` runnable jobs: due queued/retry_wait jobs, and jobs whose worker's
-    lease expired (picked up in the state they were in)."""
+    lease expired (picked up in the state they were in). ``caps``: at most this many per
+    provider (the worker's free slots); implies ``providers``."""
     now = now or utcnow()
+    if caps is not None:
+        providers = [name for name, free in caps.items() if free > 0]
+        limit = min(limit, sum(max(0, free) for free in caps.values()))
     providers = list(providers) if providers is not None else None
-    if providers is not None and not providers:
+    if (providers is not None and not providers) or limit <= 0:
         return []
     expires = now + timedelta(seconds=lease_s)
     claims: list[Claim] = []
@@ -151,10 +156,13 @@ async def claim(
             statement = statement.with_for_update(skip_locked=True)
         candidates = list((await session.exec(statement)).all())
         deps = await _statuses_for(session, candidates)
+        taken: dict[str, int] = {}
         for job in candidates:
             if len(claims) >= limit:
                 break
             assert job.id is not None
+            if caps is not None and taken.get(job.provider, 0) >= caps.get(job.provider, 0):
+                continue
             if not _dependencies_ready(job, deps.get(job.guild_id, {})):
                 await session.exec(
                     update(Job)
@@ -175,6 +183,7 @@ async def claim(
             if result.rowcount == 1:
                 job.lease_owner, job.lease_expires_at, job.updated_at = token, expires, now
                 claims.append(Claim(job=job, token=token, found=found))
+                taken[job.provider] = taken.get(job.provider, 0) + 1
         await session.commit()
     return claims
 
@@ -224,9 +233,14 @@ async def renew(
         return set()
     now = now or utcnow()
     async with writing(db), db.session() as session:
+        rows = select(Job.id).where(col(Job.lease_owner).in_(tokens)).order_by(col(Job.id))
+        if not db.is_sqlite:
+            # Never wait for a row a transition of ours holds right now (a renewal that waits
+            # while holding other rows is a deadlock); it is renewed on the next round.
+            rows = rows.with_for_update(skip_locked=True)
         await session.exec(
             update(Job)
-            .where(col(Job.lease_owner).in_(tokens))
+            .where(col(Job.id).in_(rows.scalar_subquery()))
             .values(lease_expires_at=now + timedelta(seconds=lease_s))
             .execution_options(synchronize_session=False)
         )
@@ -372,12 +386,17 @@ async def set_card_message(
 
 
 async def lock_job(session: AsyncSession, job_id: int) -> None:
-    """Hold a job row until commit (Postgres); SQLite's single writer already serialises.
+    """Serialise with other transactions that lock the same job id, until commit.
 
-    Used to serialise the status card of a batch: two takes finishing at once would otherwise
-    each count the other as unfinished, and the card would stop at "2 of 3"."""
+    Postgres: a transaction-scoped advisory lock, not a row lock, so it cannot form a cycle
+    with row locks (lease renewals, transitions). SQLite's single writer already serialises.
+    Used for a batch's status card: two takes finishing at once would otherwise each count the
+    other as unfinished, and the card would stop at "2 of 3"."""
     if (await session.connection()).dialect.name == "postgresql":
-        await session.exec(select(Job.id).where(Job.id == job_id).with_for_update())
+        await session.exec(select(func.pg_advisory_xact_lock(_ADVISORY_BATCH, job_id)))
+
+
+_ADVISORY_BATCH = 0x0DA1  # advisory-lock namespace for batch cards
 
 
 _writers: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
