@@ -352,7 +352,10 @@ def watch_outbox(db: Database, wake: Callable[[], None]) -> Callable[[], None]:
     engine = db.engine.sync_engine
     written, committed = "dailies_outbox_written", "dailies_outbox_committed"
 
-    def on_statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def on_statement(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        # A duplicate append (same dedupe key: ON CONFLICT DO NOTHING) inserts no row.
+        if getattr(cursor, "rowcount", 1) == 0:
+            return
         if statement.lstrip()[:32].upper().startswith("INSERT INTO OUTBOX_MESSAGE"):
             conn.info[written] = True
 
@@ -369,7 +372,7 @@ def watch_outbox(db: Database, wake: Callable[[], None]) -> Callable[[], None]:
             wake()
 
     listeners: list[tuple[str, Callable[..., None]]] = [
-        ("before_cursor_execute", on_statement),
+        ("after_cursor_execute", on_statement),
         ("commit", on_commit),
         ("rollback", on_rollback),
         ("checkin", on_checkin),
