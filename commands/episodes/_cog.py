@@ -145,7 +145,8 @@ class EpisodesCog(commands.GroupCog, group_name="episode"):
                 created_by=interaction.user.id,
                 created_by_name=interaction.user.display_name,
                 number=number,
-                title=title,
+                # No title option and no title page: the file's name ("la_nuit_du_phare").
+                title=title or outline.title or screenplay.filename.rsplit(".", 1)[0][:100],
             )
         episode = report.episode
         lines = [

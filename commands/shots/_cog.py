@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.checks import bot_of, crew_only
 from bot.i18n import locale_of, t
 from commands.board import refresh_board
+from commands.board._views import ICONS
 from commands.episodes._pick import (
     cast_choices,
     episode_choices,
@@ -35,10 +36,8 @@ from commands.shots._views import (
     ShotTextModal,
     card_text,
     format_dialogue,
-    parse_dialogue,
 )
 from storage.errors import InvalidInput
-from storage.models import DialogueLine
 from storage.screenplay import guess_language
 from storage.script import (
     LineDraft,
@@ -56,7 +55,6 @@ from storage.script_lookup import (
     resolve_location,
     resolve_scene,
     resolve_shot,
-    shot_code,
     shot_detail,
 )
 
@@ -423,8 +421,6 @@ class ShotCog(commands.GroupCog, group_name="shot"):
             found = await resolve_episode(session, interaction.guild_id, episode)
             only = await resolve_scene(session, interaction.guild_id, scene) if scene else None
             outline = await episode_outline(session, interaction.guild_id, found.id or 0)
-        from commands.board._views import ICONS
-
         rows = [
             f"`{row.code}` {ICONS[row.status]} {_excerpt(row.action, 70)} · {row.duration_s:g} s"
             for row in outline.shots
@@ -461,4 +457,4 @@ class ShotCog(commands.GroupCog, group_name="shot"):
         await queue_takes(interaction, shot, takes, provider)  # commands/shots/_queue.py
 
 
-__all__ = ["DialogueLine", "SceneCog", "ShotCog", "parse_dialogue", "shot_code"]
+__all__ = ["SceneCog", "ShotCog"]
