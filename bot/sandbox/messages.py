@@ -280,8 +280,13 @@ def apply_body(
         ref = dict(body["message_reference"])
         ref.setdefault("channel_id", str(msg.channel.id))
         ref.setdefault("guild_id", str(msg.channel.guild.id))
-        msg.message_reference = ref
-        msg.type = 19
+        target = state.messages.get(int(ref.get("message_id") or 0))
+        if target is not None and not target.deleted and not target.ephemeral:
+            msg.message_reference = ref
+            msg.type = 19
+        elif ref.get("fail_if_not_exists", True):
+            raise form_error("message_reference", "REPLIES_UNKNOWN_MESSAGE", "Unknown message")
+        # else: Discord sends it as a plain message
     if "allowed_mentions" in body or not editing:
         msg.allowed_mentions = body.get("allowed_mentions")
     compute_mentions(msg, author_permissions)

@@ -121,6 +121,12 @@ async def test_raw_rest_limits_and_error_shapes(world: World) -> None:
     poll = {**poll, "answers": answers[:2], "duration": 769}
     assert (await rest(sb, "POST", chan, {"poll": poll}))[2]["errors"]["poll"]["duration"]
     assert (await rest(sb, "POST", chan, {}))[2]["code"] == 50006
+    original = await sb.say(world.bob, world.dailies, "my take")
+    reply = {"content": "noted", "message_reference": {"message_id": str(original.id)}}
+    status, _, replied = await rest(sb, "POST", chan, reply)
+    assert (status, replied["type"], replied["mentions"][0]["id"]) == (200, 19, str(world.bob.id))
+    reply["message_reference"] = {"message_id": "1"}
+    assert (await rest(sb, "POST", chan, reply))[2]["code"] == 50035
     forum = f"/channels/{world.forum.id}/messages"
     assert (await rest(sb, "POST", forum, {"content": "x"}))[2]["code"] == 50008
     post = {"name": "Cut", "message": {"content": "x"}, "applied_tags": ["12345"]}
@@ -131,7 +137,8 @@ async def test_raw_rest_limits_and_error_shapes(world: World) -> None:
     assert (await rest(sb, "GET", "/users/@me", token="wrong"))[0] == 401
     status, _, mine = await rest(sb, "GET", "/users/@me")
     assert status == 200 and mine["id"] == str(sb.bot_user.id)
-    assert world.dailies.messages == []
+    # Of all those posts only the member's take and the valid reply exist.
+    assert [m.content for m in world.dailies.messages] == ["my take", "noted"]
 
 
 async def test_embed_and_custom_id_limits(world: World) -> None:
