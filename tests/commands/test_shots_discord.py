@@ -225,3 +225,30 @@ async def test_bad_shot_input_is_refused_and_changes_nothing(studio: Studio) -> 
             assert refused.ephemeral and expected in refused.content, (options, refused.content)
             assert not refused.mention_everyone and not refused.mention_roles
     assert await shots(studio) == []
+
+
+async def test_scene_and_shot_replies_in_french(studio: Studio) -> None:
+    sb, room, bea = studio.sandbox, studio.writers_room, studio.bea
+    async with studio.bot():
+        await answer(await sb.slash(bea, "episode create", {"title": "Pilote"}, channel=room))
+        scene = await answer(
+            await sb.slash(
+                bea, "scene add", {"episode": "1", "heading": "EXT. FALAISE - AUBE"}, channel=room
+            )
+        )
+        await answer(
+            await sb.slash(
+                bea, "shot add",
+                {"scene": "1.1", "action": "Mara guette le phare.", "characters": "mara"},
+                channel=room,
+            )
+        )  # fmt: skip
+        listed = await answer(
+            await sb.slash(bea, "shot list", {"episode": "1", "scene": "1.1"}, channel=room)
+        )
+        shown = await answer(await sb.slash(bea, "shot show", {"shot": "1.1.1"}, channel=room))
+    assert scene.content == "Scène **1.1 · EXT. FALAISE - AUBE** ajoutée."
+    assert listed.content.startswith("`1.1.1` 📝 Mara guette le phare. · 5 s")
+    text = component_text(shown)
+    assert "## Plan 1.1.1 · 📝 brouillon" in text
+    assert "**Personnages** Mara" in text and "**Écrit par**" in text
