@@ -1,17 +1,17 @@
 """A sandbox server with a series in its bible, crew and non-crew members, and the real bot.
 
-Used by tests/commands/test_episodes*.py, test_shots*.py and test_board*.py. (A minimal fixture
-of our own; tests/helpers.py from the core may replace it.)
+Used by tests/commands/test_episodes*.py, test_shots*.py and test_board*.py. Unlike the shared
+``studio`` of tests/helpers.py, the bible here has the cast of the Fountain sample (Élodie, Mara,
+the Phare de Kerbras), and only the script features are loaded, so each bot starts fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import discord
 import pytest
 from pydantic import SecretStr
 
@@ -25,7 +25,7 @@ SCRIPT_FEATURES = ["commands.episodes", "commands.shots", "commands.board"]
 
 
 @dataclass
-class Studio:
+class ScriptStudio:
     sandbox: Sandbox
     db: Database
     guild: Guild
@@ -69,11 +69,11 @@ async def seed_bible(db: Database, guild_id: int, crew_role_id: int) -> int:
 
 
 @pytest.fixture
-async def studio(sqlite_db: Database) -> AsyncIterator[Studio]:
+async def script_studio(sqlite_db: Database) -> AsyncIterator[ScriptStudio]:
     sandbox = Sandbox()
     guild = sandbox.create_guild("Kerbras Writers", locale="en-US")
     crew = guild.add_role("Crew")
-    studio_ = Studio(
+    world = ScriptStudio(
         sandbox=sandbox,
         db=sqlite_db,
         guild=guild,
@@ -86,12 +86,12 @@ async def studio(sqlite_db: Database) -> AsyncIterator[Studio]:
         settings=Settings(),
     )
     await sandbox.start()
-    studio_.settings.discord.api_base = sandbox.api_base
-    studio_.settings.discord.gateway_url = sandbox.gateway_url
-    studio_.settings.discord.token = SecretStr(sandbox.token)
-    studio_.settings.discord.guild_ready_timeout = 0.1
+    world.settings.discord.api_base = sandbox.api_base
+    world.settings.discord.gateway_url = sandbox.gateway_url
+    world.settings.discord.token = SecretStr(sandbox.token)
+    world.settings.discord.guild_ready_timeout = 0.1
     try:
-        yield studio_
+        yield world
     finally:
         await sandbox.stop()
         assert not sandbox.emulator_errors, sandbox.emulator_errors
@@ -131,13 +131,6 @@ async def answer(result: Any) -> Message:
     """The message the member sees for an interaction (response, or the deferred follow-up)."""
     await result.acknowledged()
     return await result.reply()
-
-
-Check = Callable[[Message], bool]
-
-
-def is_v2(message: Message) -> bool:
-    return bool(message.flags & discord.MessageFlags(components_v2=True).value)
 
 
 async def board_showing(sandbox: Sandbox, channel: Channel, text: str) -> Message:

@@ -11,20 +11,22 @@ from storage.screenplay import Outline, OutlineScene, OutlineShot
 from storage.script import request_board_refresh
 from storage.script_import import import_outline
 from tests.commands.script_world import (
-    Studio,
+    ScriptStudio,
     answer,
     board_showing,
     component_text,
     count_components,
-    studio,
+    script_studio,
 )
 
-__all__ = ["studio"]
+__all__ = ["script_studio"]
 
 
-async def test_board_is_posted_then_updated_in_place_across_a_restart(studio: Studio) -> None:
-    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
-    async with studio.bot():
+async def test_board_is_posted_then_updated_in_place_across_a_restart(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, ana, room = script_studio.sandbox, script_studio.ana, script_studio.writers_room
+    async with script_studio.bot():
         reply = await answer(
             await sb.slash(ana, "episode create", {"title": "Pilote"}, channel=room)
         )
@@ -47,11 +49,11 @@ async def test_board_is_posted_then_updated_in_place_across_a_restart(studio: St
         )
         assert (await board_showing(sb, room, "Rain on the great lens.")).id == board.id
         assert board.edited
-    async with studio.db.session() as s:
+    async with script_studio.db.session() as s:
         episode = (await s.exec(select(Episode))).one()
     assert (episode.board_channel_id, episode.board_message_id) == (room.id, board.id)
     # A new process: the board is found by its stored ids and edited, not reposted.
-    async with studio.bot():
+    async with script_studio.bot():
         await answer(
             await sb.slash(
                 ana,
@@ -85,12 +87,14 @@ def big_outline(scenes: int, shots_per_scene: int) -> Outline:
     )
 
 
-async def test_a_large_episode_is_summarised_within_discord_limits(studio: Studio) -> None:
+async def test_a_large_episode_is_summarised_within_discord_limits(
+    script_studio: ScriptStudio,
+) -> None:
     """120 scenes of 10 shots: one message, <= 40 components, <= 4000 characters."""
-    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
-    async with studio.db.session() as s:
-        await import_outline(s, studio.guild.id, big_outline(120, 10), created_by=ana.id)
-    async with studio.bot():
+    sb, ana, room = script_studio.sandbox, script_studio.ana, script_studio.writers_room
+    async with script_studio.db.session() as s:
+        await import_outline(s, script_studio.guild.id, big_outline(120, 10), created_by=ana.id)
+    async with script_studio.bot():
         await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
         board = await board_showing(sb, room, "Episode 1 · La Tempête")
     text = component_text(board)
@@ -100,11 +104,13 @@ async def test_a_large_episode_is_summarised_within_discord_limits(studio: Studi
     assert "more scenes (/shot list)" in text
 
 
-async def test_a_mid_sized_episode_lists_shots_with_shorter_excerpts(studio: Studio) -> None:
-    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
-    async with studio.db.session() as s:
-        await import_outline(s, studio.guild.id, big_outline(6, 9), created_by=ana.id)
-    async with studio.bot():
+async def test_a_mid_sized_episode_lists_shots_with_shorter_excerpts(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, ana, room = script_studio.sandbox, script_studio.ana, script_studio.writers_room
+    async with script_studio.db.session() as s:
+        await import_outline(s, script_studio.guild.id, big_outline(6, 9), created_by=ana.id)
+    async with script_studio.bot():
         await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
         board = await board_showing(sb, room, "Episode 1 · La Tempête")
     text = component_text(board)
@@ -114,36 +120,38 @@ async def test_a_mid_sized_episode_lists_shots_with_shorter_excerpts(studio: Stu
 
 
 async def test_board_speaks_the_servers_language_and_forgets_a_deleted_message(
-    studio: Studio,
+    script_studio: ScriptStudio,
 ) -> None:
-    sb, bea, room = studio.sandbox, studio.bea, studio.writers_room
-    async with studio.db.session() as s:
-        settings = await s.get(GuildSettings, studio.guild.id)
+    sb, bea, room = script_studio.sandbox, script_studio.bea, script_studio.writers_room
+    async with script_studio.db.session() as s:
+        settings = await s.get(GuildSettings, script_studio.guild.id)
         assert settings is not None
         settings.locale = "fr"
         await s.commit()
-    async with studio.bot() as bot:
+    async with script_studio.bot() as bot:
         await answer(await sb.slash(bea, "episode create", {"title": "Pilote"}, channel=room))
         posted = await answer(await sb.slash(bea, "board episode", {"episode": "1"}, channel=room))
         assert posted.content.startswith("Le tableau de l'épisode 1 est publié dans")
         board = await board_showing(sb, room, "Épisode 1 · Pilote")
         assert "Pas encore de scène." in component_text(board)
-        async with studio.db.session() as s:
+        async with script_studio.db.session() as s:
             episode = (await s.exec(select(Episode))).one()
-        assert await refresh_board(bot, studio.guild.id, episode.id or 0) is True
+        assert await refresh_board(bot, script_studio.guild.id, episode.id or 0) is True
         await bot.get_partial_messageable(room.id).get_partial_message(board.id).delete()
-        assert await refresh_board(bot, studio.guild.id, episode.id or 0) is False
+        assert await refresh_board(bot, script_studio.guild.id, episode.id or 0) is False
         # Another server's id is not found: nothing to refresh there.
-        assert await refresh_board(bot, studio.guild.id + 1, episode.id or 0) is False
-    async with studio.db.session() as s:
+        assert await refresh_board(bot, script_studio.guild.id + 1, episode.id or 0) is False
+    async with script_studio.db.session() as s:
         forgotten = (await s.exec(select(Episode))).one()
     assert (forgotten.board_channel_id, forgotten.board_message_id) == (None, None)
 
 
-async def test_posting_again_moves_the_board_and_removes_the_old_one(studio: Studio) -> None:
-    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
-    other_room = studio.guild.add_channel("production")
-    async with studio.bot():
+async def test_posting_again_moves_the_board_and_removes_the_old_one(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, ana, room = script_studio.sandbox, script_studio.ana, script_studio.writers_room
+    other_room = script_studio.guild.add_channel("production")
+    async with script_studio.bot():
         await answer(await sb.slash(ana, "episode create", {"title": "Pilote"}, channel=room))
         await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
         first = await board_showing(sb, room, "Episode 1 · Pilote")
@@ -158,11 +166,11 @@ async def test_posting_again_moves_the_board_and_removes_the_old_one(studio: Stu
 
 
 async def test_the_outbox_redraws_the_board_when_the_pipeline_changes_a_shot(
-    studio: Studio,
+    script_studio: ScriptStudio,
 ) -> None:
     """A worker marks a shot in review and asks for a refresh; the relay redraws the board."""
-    sb, ana, room = studio.sandbox, studio.ana, studio.writers_room
-    async with studio.bot() as bot:
+    sb, ana, room = script_studio.sandbox, script_studio.ana, script_studio.writers_room
+    async with script_studio.bot() as bot:
         await answer(await sb.slash(ana, "episode create", {"title": "Pilote"}, channel=room))
         await answer(
             await sb.slash(
@@ -174,10 +182,12 @@ async def test_the_outbox_redraws_the_board_when_the_pipeline_changes_a_shot(
         )
         await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
         board = await board_showing(sb, room, "`1.1.1` 📝 Rain.")
-        async with studio.db.session() as s:  # what the pipeline would do, in its own process
+        async with (
+            script_studio.db.session() as s
+        ):  # what the pipeline would do, in its own process
             shot = (await s.exec(select(Shot))).one()
             shot.status = ShotStatus.IN_REVIEW
-            await request_board_refresh(s, studio.guild.id, shot.episode_id)
+            await request_board_refresh(s, script_studio.guild.id, shot.episode_id)
             await s.commit()
         relay = relay_of(bot)
         assert relay is not None

@@ -9,14 +9,14 @@ from sqlmodel import func, select
 
 from bot.sandbox import SandboxUsageError
 from storage.models import DialogueLine, Episode, Location, Scene, Shot
-from tests.commands.script_world import Studio, answer, studio
+from tests.commands.script_world import ScriptStudio, answer, script_studio
 
-__all__ = ["studio"]
+__all__ = ["script_studio"]
 SAMPLE = Path(__file__).parent.parent / "data" / "la_nuit_du_phare.fountain"
 
 
-async def script_counts(studio: Studio) -> tuple[int, ...]:
-    async with studio.db.session() as s:
+async def script_counts(script_studio: ScriptStudio) -> tuple[int, ...]:
+    async with script_studio.db.session() as s:
         return tuple(
             [
                 (await s.exec(select(func.count()).select_from(model))).one()  # type: ignore[arg-type]
@@ -25,21 +25,21 @@ async def script_counts(studio: Studio) -> tuple[int, ...]:
         )
 
 
-async def test_create_and_list_in_english_and_french(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
-    async with studio.bot():
+async def test_create_and_list_in_english_and_french(script_studio: ScriptStudio) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
+    async with script_studio.bot():
         en = await answer(
-            await sb.slash(studio.ana, "episode create", {"title": "Pilot"}, channel=room)
+            await sb.slash(script_studio.ana, "episode create", {"title": "Pilot"}, channel=room)
         )
         fr = await answer(
             await sb.slash(
-                studio.bea,
+                script_studio.bea,
                 "episode create",
                 {"title": "La Marée", "synopsis": "Le phare s'éteint."},
                 channel=room,
             )
         )
-        listed = await answer(await sb.slash(studio.bea, "episode list", channel=room))
+        listed = await answer(await sb.slash(script_studio.bea, "episode list", channel=room))
     assert en.content == "Episode **1 · Pilot** is open. Add scenes with /scene add."
     assert fr.content.startswith("L'épisode **2 · La Marée** est ouvert.")
     assert listed.ephemeral
@@ -47,22 +47,24 @@ async def test_create_and_list_in_english_and_french(studio: Studio) -> None:
     assert "**2** · La Marée" in listed.content
 
 
-async def test_duplicate_number_is_refused_in_the_members_language(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
-    async with studio.bot():
+async def test_duplicate_number_is_refused_in_the_members_language(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
+    async with script_studio.bot():
         await answer(
             await sb.slash(
-                studio.ana, "episode create", {"title": "Pilot", "number": 1}, channel=room
+                script_studio.ana, "episode create", {"title": "Pilot", "number": 1}, channel=room
             )
         )
         again = await answer(
             await sb.slash(
-                studio.bea, "episode create", {"title": "Doublon", "number": 1}, channel=room
+                script_studio.bea, "episode create", {"title": "Doublon", "number": 1}, channel=room
             )
         )
     assert again.ephemeral
     assert "L'épisode 1 existe déjà" in again.content
-    assert await script_counts(studio) == (1, 0, 0, 0, 1)
+    assert await script_counts(script_studio) == (1, 0, 0, 0, 1)
 
 
 BAD_TITLES = [
@@ -73,48 +75,56 @@ BAD_TITLES = [
 ]
 
 
-async def test_bad_titles_get_a_clear_message_and_change_nothing(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
-    async with studio.bot():
+async def test_bad_titles_get_a_clear_message_and_change_nothing(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
+    async with script_studio.bot():
         for title, expected in BAD_TITLES:
             refused = await answer(
-                await sb.slash(studio.ana, "episode create", {"title": title}, channel=room)
+                await sb.slash(script_studio.ana, "episode create", {"title": title}, channel=room)
             )
             assert refused.ephemeral and expected in refused.content, refused.content
             assert not refused.mention_everyone and not refused.mention_roles
-    assert await script_counts(studio) == (0, 0, 0, 0, 1)
+    assert await script_counts(script_studio) == (0, 0, 0, 0, 1)
 
 
-async def test_ten_thousand_characters_never_leave_the_discord_client(studio: Studio) -> None:
+async def test_ten_thousand_characters_never_leave_the_discord_client(
+    script_studio: ScriptStudio,
+) -> None:
     """Discord caps a text option at 6000 characters; the command is never even sent."""
-    async with studio.bot():
+    async with script_studio.bot():
         with pytest.raises(SandboxUsageError):
-            await studio.sandbox.slash(studio.ana, "episode create", {"title": "x" * 10_000})
-    assert await script_counts(studio) == (0, 0, 0, 0, 1)
+            await script_studio.sandbox.slash(
+                script_studio.ana, "episode create", {"title": "x" * 10_000}
+            )
+    assert await script_counts(script_studio) == (0, 0, 0, 0, 1)
 
 
-async def test_member_without_crew_role_is_refused(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
-    async with studio.bot():
+async def test_member_without_crew_role_is_refused(script_studio: ScriptStudio) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
+    async with script_studio.bot():
         refused = await answer(
-            await sb.slash(studio.carl, "episode create", {"title": "Mine"}, channel=room)
+            await sb.slash(script_studio.carl, "episode create", {"title": "Mine"}, channel=room)
         )
-        listed = await answer(await sb.slash(studio.carl, "episode list", channel=room))
+        listed = await answer(await sb.slash(script_studio.carl, "episode list", channel=room))
     assert refused.ephemeral and "Only the crew can do that" in refused.content
     assert listed.content == "No episodes yet. Start one with /episode create."
-    assert await script_counts(studio) == (0, 0, 0, 0, 1)
+    assert await script_counts(script_studio) == (0, 0, 0, 0, 1)
 
 
-async def test_import_fountain_makes_scenes_shots_and_lines(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
+async def test_import_fountain_makes_scenes_shots_and_lines(script_studio: ScriptStudio) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
     script = sb.attachment(
         "la_nuit_du_phare.fountain", SAMPLE.read_bytes(), content_type="text/plain"
     )
-    async with studio.bot():
-        result = await sb.slash(studio.ana, "episode import", {"screenplay": script}, channel=room)
+    async with script_studio.bot():
+        result = await sb.slash(
+            script_studio.ana, "episode import", {"screenplay": script}, channel=room
+        )
         reply = await answer(result)
         shown = await answer(
-            await sb.slash(studio.ana, "episode show", {"episode": "1"}, channel=room)
+            await sb.slash(script_studio.ana, "episode show", {"episode": "1"}, channel=room)
         )
     assert result.deferred and reply.ephemeral
     assert reply.content.splitlines() == [
@@ -122,7 +132,7 @@ async def test_import_fountain_makes_scenes_shots_and_lines(studio: Studio) -> N
         "New locations: Falaise, Sous-sol du Phare, Cuisine de l'Auberge.",
         "Not in the bible (kept as names on their lines): McCLANE, GRÉGOIRE.",
     ]
-    assert await script_counts(studio) == (1, 4, 14, 8, 4)
+    assert await script_counts(script_studio) == (1, 4, 14, 8, 4)
     assert shown.ephemeral
     from tests.commands.script_world import component_text
 
@@ -148,15 +158,17 @@ BAD_SCREENPLAYS = [
 ]
 
 
-async def test_bad_screenplays_are_refused_in_french_and_change_nothing(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
-    async with studio.bot():
+async def test_bad_screenplays_are_refused_in_french_and_change_nothing(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
+    async with script_studio.bot():
         for filename, data, expected in BAD_SCREENPLAYS:
             upload = sb.attachment(filename, data, content_type="application/octet-stream")
             result = await sb.slash(
-                studio.bea, "episode import", {"screenplay": upload}, channel=room
+                script_studio.bea, "episode import", {"screenplay": upload}, channel=room
             )
             refused = await answer(result)
             assert refused.ephemeral and expected in refused.content, (filename, refused.content)
             assert not refused.mention_everyone
-    assert await script_counts(studio) == (0, 0, 0, 0, 1)
+    assert await script_counts(script_studio) == (0, 0, 0, 0, 1)

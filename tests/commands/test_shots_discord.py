@@ -5,32 +5,42 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from storage.models import DialogueLine, Shot
-from tests.commands.script_world import Studio, answer, component_text, seed_bible, studio
+from tests.commands.script_world import (
+    ScriptStudio,
+    answer,
+    component_text,
+    script_studio,
+    seed_bible,
+)
 
-__all__ = ["studio"]
+__all__ = ["script_studio"]
 
 
-async def open_scene(studio: Studio) -> None:
-    sb, room = studio.sandbox, studio.writers_room
-    await answer(await sb.slash(studio.ana, "episode create", {"title": "Pilote"}, channel=room))
+async def open_scene(script_studio: ScriptStudio) -> None:
+    sb, room = script_studio.sandbox, script_studio.writers_room
+    await answer(
+        await sb.slash(script_studio.ana, "episode create", {"title": "Pilote"}, channel=room)
+    )
     await answer(
         await sb.slash(
-            studio.ana, "scene add",
+            script_studio.ana, "scene add",
             {"episode": "1", "heading": "INT. PHARE - NUIT", "location": "Phare de Kerbras"},
             channel=room,
         )
     )  # fmt: skip
 
 
-async def shots(studio: Studio) -> list[Shot]:
-    async with studio.db.session() as s:
+async def shots(script_studio: ScriptStudio) -> list[Shot]:
+    async with script_studio.db.session() as s:
         return list((await s.exec(select(Shot).order_by(col(Shot.position)))).all())
 
 
-async def test_shot_add_with_options_then_show_with_compiled_prompt(studio: Studio) -> None:
-    sb, room, ana = studio.sandbox, studio.writers_room, studio.ana
-    async with studio.bot():
-        await open_scene(studio)
+async def test_shot_add_with_options_then_show_with_compiled_prompt(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, room, ana = script_studio.sandbox, script_studio.writers_room, script_studio.ana
+    async with script_studio.bot():
+        await open_scene(script_studio)
         added = await answer(
             await sb.slash(
                 ana, "shot add",
@@ -55,10 +65,10 @@ async def test_shot_add_with_options_then_show_with_compiled_prompt(studio: Stud
     assert f"<@{ana.id}>" in text and not shown.mentions  # credited, never pinged
 
 
-async def test_shot_add_without_action_opens_a_form_in_french(studio: Studio) -> None:
-    sb, room, bea = studio.sandbox, studio.writers_room, studio.bea
-    async with studio.bot():
-        await open_scene(studio)
+async def test_shot_add_without_action_opens_a_form_in_french(script_studio: ScriptStudio) -> None:
+    sb, room, bea = script_studio.sandbox, script_studio.writers_room, script_studio.bea
+    async with script_studio.bot():
+        await open_scene(script_studio)
         opened = await sb.slash(bea, "shot add", {"scene": "1.1", "duration": 4.0}, channel=room)
         await opened.acknowledged()
         assert opened.ack_type == 9
@@ -70,19 +80,21 @@ async def test_shot_add_without_action_opens_a_form_in_french(studio: Studio) ->
         )  # fmt: skip
         reply = await answer(submitted)
     assert reply.content == "Plan **1.1.1** ajouté : La pluie frappe la vitre."
-    async with studio.db.session() as s:
+    async with script_studio.db.session() as s:
         lines = (await s.exec(select(DialogueLine).order_by(col(DialogueLine.position)))).all()
     assert [(x.speaker, x.text, x.language) for x in lines] == [
         ("Élodie", "Il y a quelqu'un ?", "fr"),
         ("Mara", "Up here.", "en"),
     ]
-    assert (await shots(studio))[0].duration_s == 4.0
+    assert (await shots(script_studio))[0].duration_s == 4.0
 
 
-async def test_edit_form_is_prefilled_and_options_edit_directly(studio: Studio) -> None:
-    sb, room, ana = studio.sandbox, studio.writers_room, studio.ana
-    async with studio.bot():
-        await open_scene(studio)
+async def test_edit_form_is_prefilled_and_options_edit_directly(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, room, ana = script_studio.sandbox, script_studio.writers_room, script_studio.ana
+    async with script_studio.bot():
+        await open_scene(script_studio)
         await answer(
             await sb.slash(
                 ana,
@@ -106,14 +118,14 @@ async def test_edit_form_is_prefilled_and_options_edit_directly(studio: Studio) 
             )
         )
     assert edited.content == "Shot **1.1.1** updated: Rain on the lens."
-    shot = (await shots(studio))[0]
+    shot = (await shots(script_studio))[0]
     assert (shot.action, shot.shot_size, shot.duration_s) == ("Rain on the lens.", "wide", 3.0)
 
 
-async def test_moves_renumber_codes(studio: Studio) -> None:
-    sb, room, ana = studio.sandbox, studio.writers_room, studio.ana
-    async with studio.bot():
-        await open_scene(studio)
+async def test_moves_renumber_codes(script_studio: ScriptStudio) -> None:
+    sb, room, ana = script_studio.sandbox, script_studio.writers_room, script_studio.ana
+    async with script_studio.bot():
+        await open_scene(script_studio)
         for beat in ("One.", "Two.", "Three."):
             await answer(
                 await sb.slash(ana, "shot add", {"scene": "1.1", "action": beat}, channel=room)
@@ -148,21 +160,21 @@ async def test_moves_renumber_codes(studio: Studio) -> None:
 
 
 async def test_autocomplete_is_guild_scoped_and_typed_values_resolve_or_fail(
-    studio: Studio,
+    script_studio: ScriptStudio,
 ) -> None:
-    sb, room, ana = studio.sandbox, studio.writers_room, studio.ana
+    sb, room, ana = script_studio.sandbox, script_studio.writers_room, script_studio.ana
     other = sb.create_guild("Other Server", locale="en-US")
     stranger = other.add_member("stranger", locale="en-US")
     other_room = other.add_channel("room")
-    await seed_bible(studio.db, other.id, crew_role_id=None)  # type: ignore[arg-type]
-    async with studio.bot():
-        await open_scene(studio)
+    await seed_bible(script_studio.db, other.id, crew_role_id=None)  # type: ignore[arg-type]
+    async with script_studio.bot():
+        await open_scene(script_studio)
         await answer(
             await sb.slash(
                 ana, "shot add", {"scene": "1.1", "action": "Rain on the glass."}, channel=room
             )
         )
-        mine = (await shots(studio))[0]
+        mine = (await shots(script_studio))[0]
         offered = await sb.autocomplete(
             ana, "shot show", {"shot": "1.1"}, focused="shot", channel=room
         )
@@ -197,14 +209,14 @@ async def test_autocomplete_is_guild_scoped_and_typed_values_resolve_or_fail(
     assert garbage.ephemeral and "I could not find shot `banana` in this server." in garbage.content
     assert foreign.ephemeral and f"I could not find shot `#{mine.id}`" in foreign.content
     assert moved_from_outside.ephemeral and "could not find shot" in moved_from_outside.content
-    assert (await shots(studio))[0].position == 1
+    assert (await shots(script_studio))[0].position == 1
 
 
-async def test_bad_shot_input_is_refused_and_changes_nothing(studio: Studio) -> None:
-    sb, room, ana, bea, carl = (studio.sandbox, studio.writers_room, studio.ana, studio.bea,
-                                studio.carl)  # fmt: skip
-    async with studio.bot():
-        await open_scene(studio)
+async def test_bad_shot_input_is_refused_and_changes_nothing(script_studio: ScriptStudio) -> None:
+    world = script_studio
+    sb, room, ana, bea, carl = world.sandbox, world.writers_room, world.ana, world.bea, world.carl
+    async with script_studio.bot():
+        await open_scene(script_studio)
         cases = [
             (ana, {"scene": "1.1", "action": "   "}, "The action cannot be empty."),
             (ana, {"scene": "1.1", "action": "y" * 5000}, "The action is 5000 characters long"),
@@ -224,12 +236,12 @@ async def test_bad_shot_input_is_refused_and_changes_nothing(studio: Studio) -> 
             refused = await answer(await sb.slash(member, "shot add", options, channel=room))
             assert refused.ephemeral and expected in refused.content, (options, refused.content)
             assert not refused.mention_everyone and not refused.mention_roles
-    assert await shots(studio) == []
+    assert await shots(script_studio) == []
 
 
-async def test_scene_and_shot_replies_in_french(studio: Studio) -> None:
-    sb, room, bea = studio.sandbox, studio.writers_room, studio.bea
-    async with studio.bot():
+async def test_scene_and_shot_replies_in_french(script_studio: ScriptStudio) -> None:
+    sb, room, bea = script_studio.sandbox, script_studio.writers_room, script_studio.bea
+    async with script_studio.bot():
         await answer(await sb.slash(bea, "episode create", {"title": "Pilote"}, channel=room))
         scene = await answer(
             await sb.slash(
