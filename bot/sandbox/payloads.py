@@ -259,7 +259,7 @@ def guild_create(g: Guild) -> Json:
         "member_count": len(g.members),
         "roles": [role(r) for r in g.roles.values()],
         "channels": [channel(c) for c in g.channels.values() if not c.is_thread],
-        "threads": [channel(c) for c in g.channels.values() if c.is_thread],
+        "threads": [channel(c) for c in g.channels.values() if c.is_thread and not c.archived],
         "members": [member(m) for m in g.members.values()],
         "emojis": [],
         "stickers": [],
