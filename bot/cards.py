@@ -312,6 +312,23 @@ def needs_review_embed(
     return _notice(title, body, COLOURS["needs_review"], _footer(payload, outbox_id, locale))
 
 
+def card_view(batch: Batch, locale: str) -> discord.ui.View | None:
+    """A Cancel button while the request is not over (handled by the /job feature's
+    ``CancelBatchButton``); none once it is, so a finished card has no components."""
+    if batch.finished or not batch.job_ids:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label=t("card.cancel_button", locale),
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id("batch", batch.job_ids[0], "cancel"),
+        )
+    )
+    view.stop()
+    return view
+
+
 def retry_view(job_id: int, locale: str) -> discord.ui.View:
     """A Retry button for a failure notice. The click is handled by the /job feature's
     ``RetryJobButton`` (a DynamicItem matching this custom id), so this view is stopped before
@@ -406,6 +423,7 @@ register_strings(
         "have been charged ({held} held). Check the provider's dashboard for `{key}`, then "
         "`/job retry id:{job_id}` (may pay twice) or `/job cancel id:{job_id}`.",
         "notice.retry_button": "Retry",
+        "card.cancel_button": "Cancel",
     },
     fr={
         **{f"job.state.{k}": v for k, v in _STATES_FR.items()},
@@ -439,5 +457,6 @@ register_strings(
         "été facturée ({held} réservé). Vérifiez `{key}` sur le tableau de bord du fournisseur, "
         "puis `/job retry id:{job_id}` (risque de payer deux fois) ou `/job cancel id:{job_id}`.",
         "notice.retry_button": "Réessayer",
+        "card.cancel_button": "Annuler",
     },
 )

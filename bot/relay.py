@@ -205,11 +205,12 @@ class Relay:
             return None
         locale = await guild_locale(self.bot, guild_id)
         embed = cards.card_embed(batch, locale)
+        view = cards.card_view(batch, locale)
         where = batch.card
         if where is not None:
             channel = self.bot.get_partial_messageable(where[0], guild_id=guild_id)
             try:
-                await channel.get_partial_message(where[1]).edit(embed=embed)
+                await channel.get_partial_message(where[1]).edit(embed=embed, view=view)
                 return where[1]
             except discord.NotFound as exc:
                 if exc.code != 10008:  # Unknown Message: the card was deleted; post a new one
@@ -224,7 +225,11 @@ class Relay:
         if channel_id is None:
             raise NothingToSay
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
-        posted = await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        posted = await channel.send(
+            embed=embed,
+            view=view or discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
         await store_card(self.db, batch, posted.id)
         return posted.id
 

@@ -58,7 +58,9 @@ async def redraw_card(interaction: Interaction, job: Job) -> None:
     locale = await guild_locale(bot, interaction.guild_id)
     channel = bot.get_partial_messageable(batch.card[0], guild_id=interaction.guild_id)
     with contextlib.suppress(discord.HTTPException):  # the relay retries on its own
-        await channel.get_partial_message(batch.card[1]).edit(embed=cards.card_embed(batch, locale))
+        await channel.get_partial_message(batch.card[1]).edit(
+            embed=cards.card_embed(batch, locale), view=cards.card_view(batch, locale)
+        )
 
 
 async def cancel(interaction: Interaction, job_id: int) -> str:
@@ -106,6 +108,26 @@ async def retry(interaction: Interaction, job_id: int, *, resubmit_unknown: bool
         state = t(f"job.state.{result.status.value}", locale)
         return t("job.retry_not_failed", locale, id=job_id, state=state)
     return t("job.retried", locale, id=job_id, estimate=cards.money(job.estimate_cents, locale))
+
+
+async def cancel_batch(interaction: Interaction, first_job_id: int) -> str:
+    """The card's Cancel button: every job of the request that has not ended."""
+    first = await load_job(interaction, first_job_id)
+    await owner_or_showrunner(interaction, first)
+    assert interaction.guild_id is not None
+    bot = bot_of(interaction)
+    locale = await locale_of(interaction)
+    batch = await cards.load_batch_of_job(bot.db, interaction.guild_id, first)
+    count = released = 0
+    for job in batch.jobs if batch is not None else []:
+        if job.id is None or job.status in cards.ENDED:
+            continue
+        done = await cancel_job(bot.db, interaction.guild_id, job.id, registry=registry_of(bot))
+        if done.status == JobStatus.CANCELLED:
+            count += 1
+            released += job.estimate_cents
+    await redraw_card(interaction, first)
+    return t("job.batch_cancelled", locale, count=count, amount=cards.money(released, locale))
 
 
 class NeedsResubmitConfirmation(Exception):

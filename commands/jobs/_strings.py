@@ -46,6 +46,7 @@ register_strings(
         "job.status.review_help": "The generator never confirmed the request. A showrunner "
         "decides: `/job retry id:{id}` (may pay twice) or `/job cancel id:{id}`.",
         "job.cancelled": "Job #{id} is cancelled; {amount} released back to the budget.",
+        "job.batch_cancelled": "Cancelled {count} take(s); {amount} released back to the budget.",
         "job.cancel_ended": "Job #{id} had already ended ({state}): nothing to cancel.",
         "job.retried": "Job #{id} is queued again (estimate {estimate}). Its card follows it.",
         "job.retry_not_failed": "Job #{id} is {state}: only a failed job can be retried.",
@@ -94,6 +95,7 @@ register_strings(
         "job.status.review_help": "Le générateur n'a jamais confirmé la demande. Un showrunner "
         "décide : `/job retry id:{id}` (risque de payer deux fois) ou `/job cancel id:{id}`.",
         "job.cancelled": "La tâche n°{id} est annulée ; {amount} rendu au budget.",
+        "job.batch_cancelled": "{count} prise(s) annulée(s) ; {amount} rendu au budget.",
         "job.cancel_ended": "La tâche n°{id} était déjà terminée ({state}) : rien à annuler.",
         "job.retried": "La tâche n°{id} est relancée (estimation {estimate}). Sa carte la suit.",
         "job.retry_not_failed": "La tâche n°{id} est {state} : seule une tâche échouée peut "

@@ -58,6 +58,30 @@ class RetryJobButton(
         await answer_retry(interaction, self.job_id)
 
 
+class CancelBatchButton(
+    SafeDynamicItem[discord.ui.Button[Any]],
+    template=id_template("batch", r"(?P<id>[0-9]+)", "cancel"),
+):
+    """The Cancel button on a status card (bot/cards.py ``card_view``): owner or showrunner."""
+
+    def __init__(self, first_job_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="Cancel", custom_id=custom_id("batch", first_job_id, "cancel"))
+        )
+        self.first_job_id = first_job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CancelBatchButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await _actions.cancel_batch(interaction, self.first_job_id)
+        await send_ephemeral(interaction, text)
+
+
 def resubmit_view(job_id: int, locale: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(ResubmitJobButton(job_id, "resubmit", locale))
@@ -101,4 +125,8 @@ class ResubmitJobButton(
         await interaction.edit_original_response(content=text, view=None)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (RetryJobButton, ResubmitJobButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    RetryJobButton,
+    ResubmitJobButton,
+    CancelBatchButton,
+)

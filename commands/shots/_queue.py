@@ -146,7 +146,10 @@ async def post_card(interaction: Interaction, guild_id: int, job_ids: list[int])
         return
     locale = await guild_locale(bot, guild_id)
     embed = cards.card_embed(batch, locale)
-    message = await interaction.followup.send(embed=embed, wait=True, allowed_mentions=NO_MENTIONS)
+    view = cards.card_view(batch, locale) or discord.utils.MISSING
+    message = await interaction.followup.send(
+        embed=embed, view=view, wait=True, allowed_mentions=NO_MENTIONS
+    )
     channel_id = interaction.channel_id or message.channel.id
     await store_card(bot.db, batch, message.id)
     now = await cards.load_batch(bot.db, guild_id, job_ids)
@@ -154,7 +157,9 @@ async def post_card(interaction: Interaction, guild_id: int, job_ids: list[int])
         redrawn = cards.card_embed(now, locale)
         if redrawn.description != embed.description:
             channel = bot.get_partial_messageable(channel_id, guild_id=guild_id)
-            await channel.get_partial_message(message.id).edit(embed=redrawn)
+            await channel.get_partial_message(message.id).edit(
+                embed=redrawn, view=cards.card_view(now, locale)
+            )
     relay = relay_of(bot)
     if relay is not None:
         relay.wake()

@@ -150,3 +150,25 @@ async def test_queue_shows_the_server_line_and_my_jobs(studio: Studio) -> None:
     assert "queued" in message_text(status) and "discord.com/channels/" in message_text(status)
     french = await studio.reply(studio.francophone, "queue")
     assert "File de génération" in message_text(french)
+
+
+async def test_card_cancel_button_stops_the_whole_request(studio: Studio) -> None:
+    """The card's Cancel button: the owner (not a bystander) cancels every take still to come,
+    and the finished card has no button left."""
+    await pause(studio)
+    await budget(studio, monthly=10_000, confirm=10_000)
+    paid(studio, cents=60)
+    code = await make_shot(studio)
+    res = await studio.slash(studio.crew, "shot queue", {"shot": code, "takes": 2,
+                                                         "provider": "luma"})  # fmt: skip
+    card = await res.followup(1)
+    first = (await jobs(studio))[0].id
+    cancel_id = f"dailies:batch:{first}:cancel"
+    assert card.custom_ids() == [cancel_id]
+    bystander = await studio.sandbox.click(studio.member, card, cancel_id)
+    assert "Only the member who queued" in (await bystander.reply()).content
+    owner = await studio.sandbox.click(studio.crew, card, cancel_id)
+    assert "Cancelled 2 take(s); $1.20 released" in (await owner.reply()).content
+    assert await _held(studio) == 0
+    done = await wait_for_text(studio, card, "Cancelled")
+    assert done.custom_ids() == []
