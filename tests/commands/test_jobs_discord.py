@@ -172,3 +172,18 @@ async def test_card_cancel_button_stops_the_whole_request(studio: Studio) -> Non
     assert await _held(studio) == 0
     done = await wait_for_text(studio, card, "Cancelled")
     assert done.custom_ids() == []
+
+
+async def test_a_job_from_another_server_is_not_found(studio: Studio) -> None:
+    """Invariant 2: job ids are per server; another server's job cannot be seen or touched."""
+    await pause(studio)
+    code = await make_shot(studio)
+    await studio.reply(studio.crew, "shot queue", {"shot": code, "takes": 1})
+    [job] = await jobs(studio)
+    other = studio.add_guild("Elsewhere")
+    for command in ("job status", "job cancel", "job retry"):
+        res = await studio.sandbox.slash(
+            other.showrunner, command, {"id": job.id}, channel=other.dailies
+        )
+        assert f"There is no job #{job.id} in this server" in (await res.reply()).content
+    assert [j.status for j in await jobs(studio)] == [JobStatus.QUEUED]
