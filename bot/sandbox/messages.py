@@ -90,6 +90,21 @@ def _check_classic_components(rows: list[Any]) -> None:
             )
 
 
+def number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give every component without one an ``id``, counting up depth-first and skipping ids the
+    bot chose, as Discord does; discord.py's ``find_item(id)`` relies on them."""
+    every = flatten(components)
+    taken = {c["id"] for c in every if isinstance(c.get("id"), int)}
+    counter = 0
+    for c in every:
+        if not isinstance(c.get("id"), int):
+            counter += 1
+            while counter in taken:
+                counter += 1
+            c["id"] = counter
+    return components
+
+
 def check_components(components: list[Any], flags: int) -> None:
     if not flags & FLAG_COMPONENTS_V2:
         _check_classic_components(components)
@@ -269,7 +284,7 @@ def apply_body(
         raise DiscordError(400, EMPTY_MESSAGE, "Cannot send an empty message")
     msg.content = content
     msg.embeds = list(embeds)
-    msg.components = list(components)
+    msg.components = number_components(list(components))
     msg.attachments = attachments
     msg.flags = flags
     msg.poll = poll

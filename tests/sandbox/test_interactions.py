@@ -10,6 +10,7 @@ import discord
 import pytest
 
 from bot.sandbox import SandboxUsageError, running
+from bot.sandbox.limits import flatten
 from tests.sandbox.conftest import World
 from tests.sandbox.testbot import build_bot
 
@@ -184,6 +185,8 @@ async def test_components_v2_gallery_button_after_restart(world: World) -> None:
     async with running(sb, build_bot(world.guild.id)):
         post = await (await sb.slash(world.alice, "gallery", channel=world.dailies)).reply()
     assert post.flags & (1 << 15) and post.attachments[0].data == b"take-7-video"
+    ids = [c["id"] for c in flatten(post.components)]  # Discord numbers them
+    assert sorted(ids) == list(range(1, len(ids) + 1))
     async with running(sb, build_bot(world.guild.id)):
         res = await sb.click(world.bob, post, "take:7:pick")
         assert (await res.reply()).content == "bob picked take 7"
