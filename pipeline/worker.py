@@ -107,12 +107,14 @@ class Worker:
         self._changed = asyncio.Event()
         self._stopped = asyncio.Event()
         self._running = False
+        self._stop_requested = False
 
     # ------------------------------------------------------------------ public
 
     async def run(self) -> None:
         """Work until ``stop()``; cancellation is turned into a clean stop."""
         self._stopped.clear()
+        self._stop_requested = False
         self._running = True
         renewer = asyncio.create_task(self._renew_forever(), name=f"{self.worker_id}:renew")
         try:
@@ -127,6 +129,7 @@ class Worker:
 
     async def stop(self) -> None:
         """Ask ``run()`` to finish, and wait until it has (when it is running)."""
+        self._stop_requested = True
         self._stopping.set()
         self._changed.set()
         if self._running:
@@ -139,8 +142,9 @@ class Worker:
         renewer = asyncio.create_task(self._renew_forever(), name=f"{self.worker_id}:renew")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
+        self._stop_requested = False
         try:
-            while loop.time() < deadline:
+            while loop.time() < deadline and not self._stop_requested:
                 started = await self._fill()
                 if self._held:
                     await self._idle(0.05)

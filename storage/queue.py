@@ -340,10 +340,18 @@ async def next_due(db: Database, providers: Iterable[str] | None = None) -> date
                 select(func.min(Job.lease_expires_at)).where(col(Job.status).in_(UNSETTLED), *scope)
             )
         ).one()
+        # A queued job that only waits for its dependencies is not "due": it is woken when
+        # they end (and re-checked by claims), so it must not keep a drain spinning.
         wait_at = (
             await session.exec(
                 select(func.min(Job.run_after)).where(
-                    col(Job.status).in_(WAITING), col(Job.lease_expires_at).is_(None), *scope
+                    col(Job.status).in_(WAITING),
+                    col(Job.lease_expires_at).is_(None),
+                    or_(
+                        col(Job.status) == JobStatus.RETRY_WAIT,
+                        cast(col(Job.depends_on), String) == "[]",
+                    ),
+                    *scope,
                 )
             )
         ).one()

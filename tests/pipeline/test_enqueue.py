@@ -263,3 +263,52 @@ async def test_lipsync_waits_for_take_and_voice_and_gets_their_files(
     assert set(last.inputs) == {"video", "audio"}
     assert all(await asyncio.to_thread(lambda: [Path(p).is_file() for p in last.inputs.values()]))
     assert fake.requests[1].options["voice"] == "en-f1"
+
+
+async def test_a_lipsync_on_a_voice_in_review_waits_without_holding_up_the_queue(
+    db: Database, fake: FakeProvider, registry: ProviderRegistry, make_worker: WorkerFactory
+) -> None:
+    """The voice's submit is in review: the lip-sync stays queued, the drain still ends."""
+    fake.submit_plan = ["", READ_TIMEOUT]
+    fake.reconcilable = False
+    ids = await make_shot(db)
+    takes = await enqueue_takes(
+        db,
+        guild_id=GUILD,
+        shot_id=ids.shot_id,
+        member_id=MEMBER,
+        takes=1,
+        provider="fake",
+        confirm=True,
+        registry=registry,
+    )
+    assert isinstance(takes, Enqueued)
+    await make_worker(db, registry).drain()
+    voices = await enqueue_voice_lines(
+        db,
+        guild_id=GUILD,
+        shot_id=ids.shot_id,
+        member_id=MEMBER,
+        registry=registry,
+        provider="fake",
+        confirm=True,
+    )
+    assert isinstance(voices, Enqueued)
+    lipsync = await enqueue_finishing(
+        db,
+        guild_id=GUILD,
+        member_id=MEMBER,
+        kind=JobKind.LIPSYNC,
+        registry=registry,
+        provider="fake",
+        take_job_id=takes.job_ids[0],
+        voice_job_id=voices.job_ids[0],
+        confirm=True,
+    )
+    assert isinstance(lipsync, Enqueued)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await make_worker(db, registry).drain(horizon_s=5, timeout_s=60)
+    assert loop.time() - started < 30
+    assert (await get_job(db, GUILD, voices.job_ids[0])).status == JobStatus.NEEDS_REVIEW
+    assert (await get_job(db, GUILD, lipsync.job_ids[0])).status == JobStatus.QUEUED
