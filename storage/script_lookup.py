@@ -8,7 +8,6 @@ Suggestions are one indexed, guild-scoped query with a LIMIT: no table is loaded
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,33 +212,24 @@ async def suggest_shots(session: AsyncSession, guild_id: int, typed: str) -> lis
         Shot.id, Shot.position, Shot.action, Scene.position + Episode.number * _CODE_BASE
     ).join(Scene, col(Scene.id) == col(Shot.scene_id))
     match = _CODE.fullmatch(typed)
-    episode_ids: Sequence[int | None] = []
-    if match:
-        episode_ids = (
-            await session.exec(
-                _in_active_series(
-                    select(Episode.id).where(
-                        Episode.guild_id == guild_id, Episode.number == int(match.group(1))
-                    ),
-                    guild_id,
-                )
-            )
-        ).all()
-    elif not typed:
-        # The empty box offers the episode being written: the one with the newest shot.
-        newest = _in_active_series(
-            select(Shot.episode_id)
-            .join(Episode, col(Episode.id) == col(Shot.episode_id))
-            .where(Shot.guild_id == guild_id),
-            guild_id,
-        ).order_by(col(Shot.guild_id).desc(), col(Shot.id).desc())
-        episode_ids = (await session.exec(newest.limit(1))).all()
     if match or not typed:
-        if not episode_ids:
-            return []
-        # The episode ids are this guild's, so their shots are too.
+        # One episode first (a subquery, so still one round trip): the one typed, or for the
+        # empty box the episode being written, the one with the newest shot. Episodes are
+        # this guild's, so their shots are too.
+        if match:
+            episodes = select(Episode.id).where(
+                Episode.guild_id == guild_id, Episode.number == int(match.group(1))
+            )
+        else:
+            episodes = (
+                select(Shot.episode_id)
+                .join(Episode, col(Episode.id) == col(Shot.episode_id))
+                .where(Shot.guild_id == guild_id)
+                .order_by(col(Shot.guild_id).desc(), col(Shot.id).desc())
+            )
+        episode_ids = _in_active_series(episodes, guild_id).limit(SUGGESTIONS if match else 1)
         query = query.join(Episode, col(Episode.id) == col(Shot.episode_id)).where(
-            col(Shot.episode_id).in_(episode_ids)
+            col(Shot.episode_id).in_(episode_ids.scalar_subquery())
         )
         if match and match.group(2):
             query = query.where(Scene.position == int(match.group(2)))
