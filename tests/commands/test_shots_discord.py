@@ -201,6 +201,11 @@ async def test_autocomplete_is_guild_scoped_and_typed_values_resolve_or_fail(
                 stranger, "shot move", {"shot": f"#{mine.id}", "position": 2}, channel=other_room
             )
         )
+        their_episode = await answer(
+            await sb.slash(
+                stranger, "episode show", {"episode": f"#{mine.episode_id}"}, channel=other_room
+            )
+        )
     assert offered == [{"name": "1.1.1 · Rain on the glass.", "value": f"#{mine.id}"}]
     assert by_text == offered
     assert cast == [{"name": "Élodie, Mara", "value": "Élodie, Mara"}]
@@ -209,6 +214,8 @@ async def test_autocomplete_is_guild_scoped_and_typed_values_resolve_or_fail(
     assert garbage.ephemeral and "I could not find shot `banana` in this server." in garbage.content
     assert foreign.ephemeral and f"I could not find shot `#{mine.id}`" in foreign.content
     assert moved_from_outside.ephemeral and "could not find shot" in moved_from_outside.content
+    assert their_episode.ephemeral
+    assert f"I could not find episode `#{mine.episode_id}`" in their_episode.content
     assert (await shots(script_studio))[0].position == 1
 
 
