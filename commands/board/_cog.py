@@ -33,47 +33,65 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # Outbox notices about one shot (payload has shot_id): its board is redrawn once they are out.
 SHOT_NOTICES = ("take_ready", "job_failed", "job_needs_review")
 _locks: dict[tuple[int, int], asyncio.Lock] = {}
+# Boards that changed while they were being drawn: the drawer draws once more when done.
+_stale: set[tuple[int, int]] = set()
 
 
 def _lock(guild_id: int, episode_id: int) -> asyncio.Lock:
-    # One edit at a time per board, so a burst of changes ends with the newest state on screen.
     return _locks.setdefault((guild_id, episode_id), asyncio.Lock())
 
 
 async def refresh_board(bot: Any, guild_id: int, episode_id: int) -> bool:
     """Redraw the episode's board where it is posted. False if it has none or it is gone.
 
+    One drawing at a time per board, and bursts coalesce: a refresh asked for while the board
+    is being drawn only marks it stale, and the drawer draws once more from the newest state
+    (ten quick shot edits cost two message edits, not ten, and Discord's edit limit is spared).
+
     Never raises for Discord or storage trouble: a board that cannot be redrawn must not fail
     the command that changed a shot. A deleted board message is forgotten.
     """
-    async with _lock(guild_id, episode_id):
-        try:
-            async with bot.db.session() as session:
-                outline = await episode_outline(session, guild_id, episode_id)
-        except NotFound:
-            return False
-        except Exception:
-            log.exception("board: could not read episode %s (guild %s)", episode_id, guild_id)
-            return False
-        episode = outline.episode
-        if episode.board_channel_id is None or episode.board_message_id is None:
-            return False
-        locale = await guild_locale(bot, guild_id)
-        channel = bot.get_partial_messageable(episode.board_channel_id, guild_id=guild_id)
-        message = channel.get_partial_message(episode.board_message_id)
-        try:
-            await message.edit(view=BoardView(outline, locale), allowed_mentions=NO_MENTIONS)
-        except discord.NotFound:
-            log.info(
-                "board: message gone, forgetting it (guild %s, episode %s)", guild_id, episode_id
-            )
-            async with bot.db.session() as session:
-                await set_board_message(session, guild_id, episode_id, None, None)
-            return False
-        except discord.HTTPException:
-            log.exception("board: edit failed (guild %s, episode %s)", guild_id, episode_id)
-            return False
+    key = (guild_id, episode_id)
+    lock = _lock(guild_id, episode_id)
+    if lock.locked():
+        _stale.add(key)
         return True
+    async with lock:
+        drawn = False
+        while True:
+            _stale.discard(key)
+            drawn = await _draw(bot, guild_id, episode_id)
+            # No await between this check and the lock's release: nothing can slip in.
+            if not drawn or key not in _stale:
+                return drawn
+
+
+async def _draw(bot: Any, guild_id: int, episode_id: int) -> bool:
+    try:
+        async with bot.db.session() as session:
+            outline = await episode_outline(session, guild_id, episode_id)
+    except NotFound:
+        return False
+    except Exception:
+        log.exception("board: could not read episode %s (guild %s)", episode_id, guild_id)
+        return False
+    episode = outline.episode
+    if episode.board_channel_id is None or episode.board_message_id is None:
+        return False
+    locale = await guild_locale(bot, guild_id)
+    channel = bot.get_partial_messageable(episode.board_channel_id, guild_id=guild_id)
+    message = channel.get_partial_message(episode.board_message_id)
+    try:
+        await message.edit(view=BoardView(outline, locale), allowed_mentions=NO_MENTIONS)
+    except discord.NotFound:
+        log.info("board: message gone, forgetting it (guild %s, episode %s)", guild_id, episode_id)
+        async with bot.db.session() as session:
+            await set_board_message(session, guild_id, episode_id, None, None)
+        return False
+    except discord.HTTPException:
+        log.exception("board: edit failed (guild %s, episode %s)", guild_id, episode_id)
+        return False
+    return True
 
 
 async def refresh_board_for_shot(bot: Any, guild_id: int, shot_id: int) -> bool:
@@ -136,6 +154,8 @@ async def post_board(
         message = await channel.send(view=BoardView(outline, locale), allowed_mentions=NO_MENTIONS)
         async with bot.db.session() as session:
             await set_board_message(session, guild_id, episode_id, message.channel.id, message.id)
+    if (guild_id, episode_id) in _stale:  # changed while it was being posted
+        await refresh_board(bot, guild_id, episode_id)
     if old[0] is not None and old[1] is not None and old[1] != message.id:
         # Already gone, or not ours to delete any more: the new board is what counts.
         with contextlib.suppress(discord.HTTPException):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from bot.host import relay_of
 from commands.board import refresh_board
-from storage.models import Episode, GuildSettings, Shot, ShotStatus
+from storage.models import Episode, GuildSettings, Scene, Shot, ShotStatus
 from storage.screenplay import Outline, OutlineScene, OutlineShot
-from storage.script import request_board_refresh
+from storage.script import add_shot, request_board_refresh
 from storage.script_import import import_outline
 from tests.commands.script_world import (
     ScriptStudio,
@@ -193,3 +195,35 @@ async def test_the_outbox_redraws_the_board_when_the_pipeline_changes_a_shot(
         assert relay is not None
         await relay.relay_once()
         assert (await board_showing(sb, room, "`1.1.1` 🗳️ Rain.")).id == board.id
+
+
+async def test_a_burst_of_refreshes_costs_two_edits_and_shows_the_last_state(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, ana, room = script_studio.sandbox, script_studio.ana, script_studio.writers_room
+    async with script_studio.bot() as bot:
+        await answer(await sb.slash(ana, "episode create", {"title": "Pilote"}, channel=room))
+        await answer(
+            await sb.slash(
+                ana, "scene add", {"episode": "1", "heading": "INT. PHARE"}, channel=room
+            )
+        )
+        await answer(await sb.slash(ana, "board episode", {"episode": "1"}, channel=room))
+        board = await board_showing(sb, room, "Episode 1 · Pilote")
+        async with script_studio.db.session() as s:
+            episode = (await s.exec(select(Episode))).one()
+            scene_id = (await s.exec(select(Scene.id))).one()
+            for n in range(10):
+                await add_shot(
+                    s, script_studio.guild.id, scene_id, action=f"Beat {n}.", created_by=ana.id
+                )
+        edits_before = len(
+            [r for r in sb.requests if r.method == "PATCH" and str(board.id) in r.path]
+        )
+        results = await asyncio.gather(
+            *(refresh_board(bot, script_studio.guild.id, episode.id or 0) for _ in range(10))
+        )
+        edits = len([r for r in sb.requests if r.method == "PATCH" and str(board.id) in r.path])
+    assert all(results)
+    assert edits - edits_before <= 2
+    assert "`1.1.10` 📝 Beat 9." in component_text(board)
