@@ -545,6 +545,7 @@ async def retry_job(
             return refusal
         seen = job.status
         params = {**job.params, "submit_no": int(job.params.get("submit_no", 0)) + 1}
+        params.pop("reconcile", None)
         changed = await queue.update_job(
             session,
             job_id,

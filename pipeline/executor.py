@@ -108,7 +108,11 @@ class Executor:
         state: JobStatus | None = claim.found
         if state == S.RETRY_WAIT:
             state = job.resume_status or S.QUEUED
-            if state == S.SUBMITTING:
+            if state == S.SUBMITTING and job.params.get("reconcile"):
+                # Looking the unknown submit up failed for a passing reason: look again.
+                await self._move(job, token, S.SUBMITTING, resume_status=None)
+                state = await self._reconcile(job, token, ctl, provider, "looking again")
+            elif state == S.SUBMITTING:
                 # The last submit provably never arrived (429 or connect error): send it again.
                 await self._move(job, token, S.SUBMITTING, resume_status=None)
                 state = await self._submit(job, token, ctl, provider)
@@ -206,7 +210,15 @@ class Executor:
             try:
                 req = request or request_from_job(job, await self._resolve_inputs(job))
                 found = await reconcile(submit_key(job), req)
-            except Exception as exc:  # reconciling must never resend; any doubt -> review
+            except Exception as exc:
+                # The lookup is a GET: a 429 or 5xx is worth another look later (flagged, so the
+                # retry looks again rather than submitting). Anything else: review.
+                decision = self.config.policy.decide(exc, job.attempts + 1, Phase.POLL)
+                if decision.retry and decision.at is not None and not isinstance(exc, LookupError):
+                    params = {**job.params, "reconcile": True}
+                    await self._wait(job, token, ctl, S.SUBMITTING, decision.at, decision.reason,
+                                     f"reconcile: {decision.detail}", params=params)  # fmt: skip
+                    return None
                 detail = f"{why}; reconcile failed: {type(exc).__name__}: {exc}"
         if found is not None:
             log.info("job %s: unknown submit reconciled to %s", job.id, found.provider_job_id)
@@ -267,6 +279,7 @@ class Executor:
             return None
         at = utcnow() + timedelta(seconds=self.config.policy.backoff_s(attempts))
         params = {**job.params, "submit_no": int(job.params.get("submit_no", 0)) + 1}
+        params.pop("reconcile", None)
         await self._wait(
             job,
             token,

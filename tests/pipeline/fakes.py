@@ -71,6 +71,7 @@ class FakeProvider:
     submit_plan: list[str] = field(default_factory=list)
     poll_plan: list[str] = field(default_factory=list)
     fetch_plan: list[str] = field(default_factory=list)
+    reconcile_plan: list[str] = field(default_factory=list)
     accepted: dict[str, int] = field(default_factory=dict)
     submit_calls: int = 0
     cancelled: list[str] = field(default_factory=list)
@@ -148,6 +149,8 @@ class FakeProvider:
         self.cancelled.append(handle["id"])
 
     async def reconcile(self, idempotency_key: str, request: GenRequest) -> SubmitResult | None:
+        if (self.reconcile_plan.pop(0) if self.reconcile_plan else "") == POLL_5XX:
+            raise TransientError("503 on the list endpoint", status=503)
         if not self.reconcilable:
             return None
         for job_id, job in self._jobs.items():

@@ -122,6 +122,19 @@ async def test_unknown_submit_is_reconciled_never_resent(
     assert fake.submit_calls == 1 and list(fake.accepted.values()) == [1]
 
 
+async def test_a_failing_lookup_is_retried_as_a_lookup_not_a_submit(
+    db: Database, fake: FakeProvider, registry: ProviderRegistry, make_worker: WorkerFactory
+) -> None:
+    """The list endpoint answers 503 twice: the job waits and looks again; still one submit."""
+    fake.submit_plan = [FAIL_AFTER_ACCEPT]
+    fake.reconcile_plan = [POLL_5XX, POLL_5XX]
+    await _queue(db, registry)
+    await make_worker(db, registry).drain()
+    (job,) = await _jobs(db)
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
+    assert fake.submit_calls == 1 and list(fake.accepted.values()) == [1]
+
+
 async def test_unknown_submit_without_reconcile_goes_to_review_with_money_held(
     db: Database, fake: FakeProvider, registry: ProviderRegistry, make_worker: WorkerFactory
 ) -> None:
