@@ -225,6 +225,14 @@ class Relay:
         if channel_id is None:
             raise NothingToSay
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        # A relay that died between posting a card and storing its id left it in the channel:
+        # the footer names the batch's jobs, so find it and adopt it rather than post twice.
+        since = min(j.created_at for j in batch.jobs)  # no card of theirs can be older
+        existing = await self._find_card(channel, embed.footer.text or "", since)
+        if existing is not None:
+            await existing.edit(embed=embed, view=view)
+            await store_card(self.db, batch, existing.id)
+            return existing.id
         posted = await channel.send(
             embed=embed,
             view=view or discord.utils.MISSING,
@@ -232,6 +240,19 @@ class Relay:
         )
         await store_card(self.db, batch, posted.id)
         return posted.id
+
+    async def _find_card(
+        self, channel: discord.PartialMessageable, footer: str, since: datetime
+    ) -> discord.Message | None:
+        if not footer or self.bot.user is None:
+            return None
+        after = discord.Object(discord.utils.time_snowflake(since) - 1)
+        async for found in channel.history(limit=HISTORY_LOOKBACK, after=after):
+            if found.author.id == self.bot.user.id and any(
+                e.footer.text == footer for e in found.embeds
+            ):
+                return found
+        return None
 
     # ------------------------------------------------------------------ notices
 
