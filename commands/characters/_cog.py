@@ -114,11 +114,13 @@ async def _post_card(
         try:
             await channel.send(allowed_mentions=NO_MENTIONS, **message)
         except discord.HTTPException:
-            message = await card_message(interaction, character, locale, headline=text)
-            await interaction.followup.send(allowed_mentions=NO_MENTIONS, **message)
+            pass  # no right to post here: the member gets the card privately instead
+        else:
+            done = t("character.posted", locale, name=character.name)
+            await interaction.followup.send(done, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        done = t("character.posted", locale, name=character.name)
-        await interaction.followup.send(done, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    message = await card_message(interaction, character, locale, headline=text)
+    await interaction.followup.send(allowed_mentions=NO_MENTIONS, **message)
 
 
 @app_commands.guild_only()

@@ -92,11 +92,13 @@ class LocationsCog(
             try:
                 await channel.send(allowed_mentions=NO_MENTIONS, **message)
             except discord.HTTPException:
-                message = await card_message(interaction, location, locale, headline=text)
-                await interaction.followup.send(allowed_mentions=NO_MENTIONS, **message)
+                pass  # no right to post here: the member gets the card privately instead
+            else:
+                done = t("location.posted", locale, name=location.name)
+                await interaction.followup.send(done, ephemeral=True, allowed_mentions=NO_MENTIONS)
                 return
-            done = t("location.posted", locale, name=location.name)
-            await interaction.followup.send(done, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        message = await card_message(interaction, location, locale, headline=text)
+        await interaction.followup.send(allowed_mentions=NO_MENTIONS, **message)
 
     @app_commands.command(name="create", description="Add a location to the active series")
     @app_commands.describe(

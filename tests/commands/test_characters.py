@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+import discord
 import pytest
 
 from bot.sandbox import SandboxUsageError
@@ -289,3 +290,25 @@ async def test_new_images_replace_the_references_in_one_version(studio: Studio) 
     async with studio.db.session() as session:
         history = await characters.character_history(session, studio.server.id, mara.id or 0)
     assert [v.changed_fields for v in history] == [["age", "references"], ["created"]]
+
+
+async def test_card_comes_privately_when_the_bot_cannot_post_in_the_channel(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If Discord refuses the channel post, the member still gets the card (privately)."""
+
+    class Refused:
+        status, reason = 403, "Forbidden"
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise discord.Forbidden(Refused(), {"code": 50013, "message": "Missing Permissions"})
+
+    monkeypatch.setattr(discord.TextChannel, "send", refuse)
+    res = await studio.slash(
+        studio.crew,
+        "character create",
+        {"name": "Mara", "image1": studio.attachment("mara.png", png())},
+    )
+    reply = await res.reply()
+    assert res.ephemeral and "**Mara** joined the cast." in message_text(reply)
+    assert gallery_urls(reply) == ["attachment://ref0.png"]
