@@ -10,6 +10,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import DailiesBot, bot_intents
+from bot.views import OwnedView
 from tests.helpers import Studio, message_text
 
 
@@ -124,3 +125,28 @@ async def test_error_after_the_token_expired_goes_to_the_channel_without_pinging
     )
     assert posted.content.startswith(f"<@{studio.crew.user.id}>")
     assert posted.mentions == [] and not posted.ephemeral
+
+
+async def test_owned_view_refuses_other_members_politely(studio: Studio) -> None:
+    """A SafeView refusal (someone else's buttons) reaches the member as one sentence."""
+    bot = studio.bot
+    assert bot is not None
+
+    class Confirm(OwnedView):
+        @discord.ui.button(label="Confirm", custom_id="test:confirm")
+        async def confirm(
+            self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+        ) -> None:
+            await interaction.response.send_message("confirmed", ephemeral=True)
+
+    @app_commands.command(name="ask", description="A confirm button for the caller only")
+    async def ask(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message("Sure?", view=Confirm(interaction.user.id))
+
+    bot.tree.add_command(ask)
+    await bot.tree.sync()
+    question = await studio.reply(studio.crew, "ask")
+    other = await studio.sandbox.click(studio.francophone, question, "test:confirm")
+    assert "quelqu'un d'autre" in (await other.reply()).content and other.ephemeral
+    mine = await studio.sandbox.click(studio.crew, question, "test:confirm")
+    assert (await mine.reply()).content == "confirmed"
