@@ -29,6 +29,7 @@ from storage.models import (
     Shot,
     ShotCharacter,
     ShotStatus,
+    Take,
 )
 from storage.script import active_series, get_episode, get_scene, get_shot, key_of
 
@@ -298,6 +299,7 @@ class ShotRow:
     provider: str
     created_by: int
     scene_id: int
+    takes: int = 0  # takes generated so far (any kind)
 
 
 @dataclass
@@ -338,6 +340,16 @@ async def episode_outline(session: AsyncSession, guild_id: int, episode_id: int)
             .order_by(col(Shot.position), col(Shot.id))
         )
     ).all()
+    take_counts: dict[int, int] = dict(
+        (
+            await session.exec(
+                select(Take.shot_id, func.count())
+                .join(Shot, col(Shot.id) == col(Take.shot_id))
+                .where(Take.guild_id == guild_id, Shot.episode_id == episode_id)
+                .group_by(col(Take.shot_id))
+            )
+        ).all()
+    )
     for shot in shots:
         block = blocks.get(shot.scene_id)
         if block is None or shot.id is None:
@@ -352,6 +364,7 @@ async def episode_outline(session: AsyncSession, guild_id: int, episode_id: int)
                 provider=shot.provider,
                 created_by=shot.created_by,
                 scene_id=shot.scene_id,
+                takes=take_counts.get(shot.id, 0),
             )
         )
     return EpisodeOutline(episode, series.name if series else "", list(blocks.values()))

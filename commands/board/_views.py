@@ -47,7 +47,8 @@ def _excerpt(text: str, limit: int) -> str:
 
 def _shot_line(shot: ShotRow, limit: int) -> str:
     icon = ICONS.get(shot.status, "📝")
-    return f"`{shot.code}` {icon} {_excerpt(shot.action, limit)} · {shot.duration_s:g} s"
+    takes = f" · 🎞️ {shot.takes}" if shot.takes else ""
+    return f"`{shot.code}` {icon} {_excerpt(shot.action, limit)} · {shot.duration_s:g} s{takes}"
 
 
 def _scene_title(block: SceneBlock, *, writers: bool = True) -> str:

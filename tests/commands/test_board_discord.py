@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.host import relay_of
 from commands.board import refresh_board
-from storage.models import Episode, GuildSettings, Scene, Shot, ShotStatus
+from storage.models import Episode, GuildSettings, Scene, Shot, ShotStatus, Take
 from storage.screenplay import Outline, OutlineScene, OutlineShot
 from storage.script import add_shot, request_board_refresh
 from storage.script_import import import_outline
@@ -189,12 +189,13 @@ async def test_the_outbox_redraws_the_board_when_the_pipeline_changes_a_shot(
         ):  # what the pipeline would do, in its own process
             shot = (await s.exec(select(Shot))).one()
             shot.status = ShotStatus.IN_REVIEW
+            s.add(Take(guild_id=script_studio.guild.id, shot_id=shot.id or 0, label="A"))
             await request_board_refresh(s, script_studio.guild.id, shot.episode_id)
             await s.commit()
         relay = relay_of(bot)
         assert relay is not None
         await relay.relay_once()
-        assert (await board_showing(sb, room, "`1.1.1` 🗳️ Rain.")).id == board.id
+        assert (await board_showing(sb, room, "`1.1.1` 🗳️ Rain. · 5 s · 🎞️ 1")).id == board.id
 
 
 async def test_a_burst_of_refreshes_costs_two_edits_and_shows_the_last_state(
