@@ -148,8 +148,10 @@ class Executor:
                 await self._fail(job, token, ctl, Reason.DEPENDENCY_FAILED, f"jobs {broken}")
                 return None
         # Committed before the submit: after a crash from here on, the outcome is unknown.
+        # The submit follows at once, even when a shutdown has begun: a job handed back in
+        # `submitting` would look like an unknown outcome to the next worker.
         await self._move(job, token, S.SUBMITTING)
-        return S.SUBMITTING
+        return await self._submit(job, token, ctl, provider)
 
     async def _request(self, job: Job, token: str, ctl: JobControl) -> GenRequest | None:
         try:
