@@ -1,8 +1,10 @@
 """Attachments from slash-command options: refused by announced size before any download,
-inspected before anything decodes them, then stored in the media store (invariants 5 and 6)."""
+checked (type from magic bytes, pixel count from the header) before anything decodes them, and
+kept as a clean re-encoded copy in the media store (invariants 5 and 6; storage/uploads)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -12,38 +14,42 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import UserFacingError
 from storage.models import MediaAsset
-from storage.references import (
-    MAX_IMAGE_BYTES,
-    ImageInfo,
-    check_declared_size,
-    inspect_image,
-    refuse,
-    store_image,
+from storage.uploads import (
+    DEFAULT_MAX_BYTES,
+    CleanImage,
+    UploadRefused,
+    check_image_upload,
+    check_upload_size,
+    keep_image,
 )
+
+MAX_REFERENCE_BYTES = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True, slots=True)
 class ImageUpload:
     filename: str
-    data: bytes
-    info: ImageInfo
+    image: CleanImage
 
 
 async def read_images(
-    attachments: list[discord.Attachment | None], *, max_bytes: int = MAX_IMAGE_BYTES
+    attachments: list[discord.Attachment | None], *, max_bytes: int = MAX_REFERENCE_BYTES
 ) -> list[ImageUpload]:
-    """Download and inspect the given images; the first bad one refuses them all."""
+    """Download and check the given images; the first bad one refuses them all
+    (``UploadRefused``, worded by bot/errors.py)."""
     given = [a for a in attachments if a is not None]
     for attachment in given:
-        check_declared_size(attachment.filename, attachment.size, max_bytes)
+        check_upload_size(attachment.size, max_bytes=max_bytes, filename=attachment.filename)
     uploads: list[ImageUpload] = []
     for attachment in given:
         try:
             data = await attachment.read()
         except discord.HTTPException as exc:
-            raise refuse("corrupt", attachment.filename) from exc
-        info = inspect_image(data, attachment.filename, max_bytes=max_bytes)
-        uploads.append(ImageUpload(attachment.filename, data, info))
+            raise UploadRefused("corrupt", filename=attachment.filename, detail=str(exc)) from exc
+        image = await asyncio.to_thread(
+            check_image_upload, data, max_bytes=max_bytes, filename=attachment.filename
+        )
+        uploads.append(ImageUpload(attachment.filename, image))
     return uploads
 
 
@@ -54,11 +60,14 @@ async def store_images(
     uploads: list[ImageUpload],
     created_by: int,
 ) -> list[MediaAsset]:
-    """Put checked uploads in the media store and register them (flushes; the caller commits)."""
+    """Keep checked uploads in the media store as this guild's assets (flushes; caller commits)."""
     if uploads and media is None:
         raise UserFacingError("upload.no_store")
     return [
-        await store_image(session, media, guild_id, u.data, u.filename, created_by) for u in uploads
+        await keep_image(
+            session, media, guild_id, u.image, original_name=u.filename, created_by=created_by
+        )
+        for u in uploads
     ]
 
 

@@ -73,11 +73,13 @@ register_strings(
         "error.needs_crew": "Only the crew can do that (the {role} role).",
         "error.needs_manage_server": "You need the Manage Server permission for that.",
         "error.not_yours": "These buttons belong to someone else's command.",
-        "upload.not_an_image": "`{filename}` is not an image I can use (PNG, JPEG or WebP).",
+        "upload.not_an_image": "`{filename}` is not an image I can use (PNG, JPEG, WebP or GIF).",
         "upload.too_large": "`{filename}` is too large. Keep files under {limit}.",
         "upload.too_many_pixels": "`{filename}` has too many pixels. Keep images under {limit}.",
         "upload.corrupt": "`{filename}` looks damaged; I could not read it.",
-        "upload.too_long": "`{filename}` is too long.",
+        "upload.too_long": "`{filename}` is too long. Keep it under {limit}.",
+        "upload.not_a_video": "`{filename}` is not a video I can use (MP4, MOV or WebM).",
+        "upload.not_audio": "`{filename}` is not a sound file I can use (WAV, MP3, OGG or M4A).",
         "upload.refused": "I could not accept `{filename}`.",
         "upload.no_store": "Images cannot be saved right now: the media store is not set up. "
         "Ask the bot's host to run `dailies doctor`.",
@@ -106,18 +108,32 @@ register_strings(
         "error.needs_crew": "Seule l'équipe peut faire cela (le rôle {role}).",
         "error.needs_manage_server": "Il vous faut la permission Gérer le serveur pour cela.",
         "error.not_yours": "Ces boutons appartiennent à la commande de quelqu'un d'autre.",
-        "upload.not_an_image": "`{filename}` n'est pas une image utilisable (PNG, JPEG ou WebP).",
+        "upload.not_an_image": "`{filename}` n'est pas une image utilisable "
+        "(PNG, JPEG, WebP ou GIF).",
         "upload.too_large": "`{filename}` est trop lourd. Restez sous {limit}.",
         "upload.too_many_pixels": "`{filename}` a trop de pixels. Restez sous {limit}.",
         "upload.corrupt": "`{filename}` semble abîmé ; je n'ai pas pu le lire.",
-        "upload.too_long": "`{filename}` est trop long.",
+        "upload.too_long": "`{filename}` est trop long. Restez sous {limit}.",
+        "upload.not_a_video": "`{filename}` n'est pas une vidéo utilisable (MP4, MOV ou WebM).",
+        "upload.not_audio": "`{filename}` n'est pas un fichier son utilisable (WAV, MP3, OGG ou "
+        "M4A).",
         "upload.refused": "Je n'ai pas pu accepter `{filename}`.",
         "upload.no_store": "Impossible d'enregistrer des images : le stockage des médias n'est "
         "pas configuré. Demandez à l'hébergeur du bot de lancer `dailies doctor`.",
     },
 )
 
-_UPLOAD_CODES = frozenset({"not_an_image", "too_large", "too_many_pixels", "corrupt", "too_long"})
+_UPLOAD_CODES = frozenset(
+    {
+        "not_an_image",
+        "not_a_video",
+        "not_audio",
+        "too_large",
+        "too_many_pixels",
+        "corrupt",
+        "too_long",
+    }
+)
 
 
 def _is_upload_refused(error: BaseException) -> bool:
@@ -141,10 +157,19 @@ def _human_permissions(names: list[str]) -> str:
     return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in names)
 
 
-def _format_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB"
-    return f"{size / 1024:.0f} KB"
+def _upload_limit(code: str, limit: object) -> str:
+    """The limit an upload broke, as people say it: 10 MB, 40 MP, 60 s."""
+    if not isinstance(limit, int | float):
+        return "?"
+    if code == "too_large":
+        if limit >= 1024 * 1024:
+            return f"{limit / (1024 * 1024):.0f} MB"
+        return f"{limit / 1024:.0f} KB"
+    if code == "too_many_pixels":
+        return f"{limit / 1_000_000:.0f} MP"
+    if code == "too_long":
+        return f"{limit:.0f} s"
+    return str(limit)
 
 
 def explain(error: BaseException, locale: str) -> tuple[str, bool]:
@@ -155,16 +180,9 @@ def explain(error: BaseException, locale: str) -> tuple[str, bool]:
     if _is_upload_refused(error):
         code = str(getattr(error, "code", ""))
         filename = str(getattr(error, "filename", "") or "file")
-        limit_value = getattr(error, "limit", None)
-        limit = (
-            _format_size(limit_value)
-            if code == "too_large" and isinstance(limit_value, int)
-            else f"{limit_value:,}"
-            if isinstance(limit_value, int)
-            else str(limit_value or "")
-        )
         key = f"upload.{code}" if code in _UPLOAD_CODES else "upload.refused"
-        return t(key, locale, filename=filename, limit=limit or "?"), True
+        limit = _upload_limit(code, getattr(error, "limit", None))
+        return t(key, locale, filename=filename, limit=limit), True
     if isinstance(error, MissingRole):
         role = f"<@&{error.role_id}>" if error.role_id else ""
         if error.need == "showrunner":

@@ -12,7 +12,7 @@ available everywhere. See docs/commands.md ("Testing a command") for a walk-thro
 - ``await studio.restart()``: close the bot and start a new one on the same database, media and
   sandbox (a deploy, a crash).
 - ``studio.add_guild(name)``: a second server (``Server``) sharing the same bot and database.
-- ``png(width, height)``, ``bomb_png()``: image bytes for upload tests.
+- ``png(width, height)``, ``bomb_png()``, ``first_pixel(data)``: images for upload tests.
 - ``message_text(msg)``, ``buttons(msg)``, ``gallery_urls(msg)``: what a member sees.
 """
 
@@ -50,6 +50,15 @@ def png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def first_pixel(data: bytes) -> tuple[int, ...]:
+    """The top-left colour of an image (stored images are clean re-encoded copies, not the
+    uploaded bytes, so tests compare what they look like)."""
+    with Image.open(io.BytesIO(data)) as image:
+        pixel = image.convert("RGB").getpixel((0, 0))
+    assert isinstance(pixel, tuple)
+    return pixel
 
 
 def bomb_png(megapixels: int = 100) -> bytes:

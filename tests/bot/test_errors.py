@@ -52,3 +52,13 @@ def test_unexpected_error_has_no_canned_text() -> None:
     """A crash is not 'expected': the handler adds an error id and logs the traceback."""
     text, expected = explain(ZeroDivisionError(), "en")
     assert text == "" and not expected
+
+
+def test_storage_upload_refusals_are_worded_with_their_limits() -> None:
+    """The real UploadRefused from storage/uploads: pixels in MP, bytes in MB, French too."""
+    from storage.uploads import UploadRefused as Real
+
+    text, expected = explain(Real("too_many_pixels", limit=40_000_000, filename="b.png"), "en")
+    assert expected and "b.png" in text and "40 MP" in text
+    text, _ = explain(Real("too_large", limit=10 * 1024 * 1024, filename="h.png"), "fr")
+    assert "trop lourd" in text and "10 MB" in text
