@@ -15,7 +15,7 @@ from tests.sandbox.conftest import World
 from tests.sandbox.testbot import build_bot
 
 
-async def until(check: Callable[[], Any], timeout: float = 3.0) -> None:  # noqa: ASYNC109
+async def until(check: Callable[[], Any], timeout: float = 10.0) -> None:  # noqa: ASYNC109
     """Wait for the bot's side of an event (it runs in the same loop)."""
     for _ in range(int(timeout / 0.01)):
         if check():
