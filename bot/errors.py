@@ -28,6 +28,7 @@ from discord.ui import DynamicItem, Item
 from bot.checks import MissingRole
 from bot.i18n import locale_of, register_strings, t
 from storage.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, UserFacingError
+from storage.uploads import UploadRefused
 
 __all__ = (
     "AlreadyExists",
@@ -137,9 +138,7 @@ _UPLOAD_CODES = frozenset(
 
 
 def _is_upload_refused(error: BaseException) -> bool:
-    # storage/uploads.py defines UploadRefused(Exception) with a .code; matched by name so this
-    # module does not depend on it being importable.
-    return type(error).__name__ == "UploadRefused" and hasattr(error, "code")
+    return isinstance(error, UploadRefused)
 
 
 def _unwrap(error: BaseException) -> BaseException:
@@ -178,10 +177,10 @@ def explain(error: BaseException, locale: str) -> tuple[str, bool]:
     if isinstance(error, UserFacingError):
         return t(error.key, locale, **error.kwargs), True
     if _is_upload_refused(error):
-        code = str(getattr(error, "code", ""))
-        filename = str(getattr(error, "filename", "") or "file")
+        assert isinstance(error, UploadRefused)
+        code, filename = error.code, error.filename or "file"
         key = f"upload.{code}" if code in _UPLOAD_CODES else "upload.refused"
-        limit = _upload_limit(code, getattr(error, "limit", None))
+        limit = _upload_limit(code, error.limit)
         return t(key, locale, filename=filename, limit=limit), True
     if isinstance(error, MissingRole):
         role = f"<@&{error.role_id}>" if error.role_id else ""

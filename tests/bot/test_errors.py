@@ -7,16 +7,7 @@ from discord import app_commands
 from bot.checks import MissingRole
 from bot.errors import NotFound, explain
 from storage.errors import InvalidInput
-
-
-class UploadRefused(Exception):
-    """Stands in for storage/uploads.py's exception, matched by name and code."""
-
-    def __init__(self, code: str, filename: str, limit: int | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.filename = filename
-        self.limit = limit
+from storage.uploads import UploadRefused
 
 
 def test_domain_error_speaks_the_member_language() -> None:
@@ -36,7 +27,7 @@ def test_error_inside_command_is_unwrapped() -> None:
 
 def test_upload_refusal_names_the_file() -> None:
     """A 200 MB file is refused with its name and the limit."""
-    text, _ = explain(UploadRefused("too_large", "big.png", 10 * 1024 * 1024), "en")
+    text, _ = explain(UploadRefused("too_large", filename="big.png", limit=10 * 1024 * 1024), "en")
     assert "big.png" in text and "10 MB" in text
 
 
@@ -56,9 +47,9 @@ def test_unexpected_error_has_no_canned_text() -> None:
 
 def test_storage_upload_refusals_are_worded_with_their_limits() -> None:
     """The real UploadRefused from storage/uploads: pixels in MP, bytes in MB, French too."""
-    from storage.uploads import UploadRefused as Real
-
-    text, expected = explain(Real("too_many_pixels", limit=40_000_000, filename="b.png"), "en")
+    text, expected = explain(
+        UploadRefused("too_many_pixels", limit=40_000_000, filename="b.png"), "en"
+    )
     assert expected and "b.png" in text and "40 MP" in text
-    text, _ = explain(Real("too_large", limit=10 * 1024 * 1024, filename="h.png"), "fr")
+    text, _ = explain(UploadRefused("too_large", limit=10 * 1024 * 1024, filename="h.png"), "fr")
     assert "trop lourd" in text and "10 MB" in text
