@@ -134,6 +134,8 @@ class Acting(SandboxServer):
     # -- components and modals ---------------------------------------------------------------
 
     def _component(self, msg: Message, custom_id: str) -> dict[str, Any]:
+        if msg.deleted:
+            raise SandboxUsageError("that message was deleted; nobody can click it")
         found: list[dict[str, Any]] = []
 
         def walk(node: Any) -> None:
