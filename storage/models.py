@@ -272,6 +272,9 @@ class Shot(SQLModel, table=True):
     scene_id: int = Field(foreign_key="scene.id", ondelete="CASCADE", index=True)
     position: int = Field(default=0)
     action: str = Field(default="", max_length=2000)
+    # The action folded for search (lower case, no accents): "elodie" finds "Élodie" on SQLite
+    # too, with a plain LIKE. Kept by storage/script.py; see fold_for_search.
+    search_key: str = Field(default="", max_length=2000)
     shot_size: str = Field(default="medium", max_length=40)
     movement: str = Field(default="static", max_length=40)
     lens: str = Field(default="", max_length=40)

@@ -95,6 +95,12 @@ def loose_key(name: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def fold_for_search(text: str) -> str:
+    """``Shot.search_key``: lower case, no accents, single spaces ("Élodie  CLIMBS" -> "elodie
+    climbs"), so a plain LIKE matches however the member types it, on SQLite and Postgres."""
+    return loose_key(text)[:MAX_ACTION]
+
+
 def check_text(value: str | None, *, field: str, max_chars: int, required: bool = True) -> str:
     """Trimmed text, or ``InvalidInput`` when empty, too long or pinging people."""
     cleaned = (value or "").strip()
@@ -319,7 +325,8 @@ async def add_shot(
         guild_id=guild_id,
         episode_id=scene.episode_id,
         scene_id=scene_id,
-        action=check_text(action, field="action", max_chars=MAX_ACTION),
+        action=(checked := check_text(action, field="action", max_chars=MAX_ACTION)),
+        search_key=fold_for_search(checked),
         shot_size=_check_choice(shot_size, SHOT_SIZES, "size"),
         movement=_check_choice(movement, MOVEMENTS, "movement"),
         lens=_check_choice(lens, ("", *LENSES), "lens"),
@@ -364,6 +371,7 @@ async def edit_shot(
         raise NotAllowed("script.shot_locked")
     if action is not None:
         shot.action = check_text(action, field="action", max_chars=MAX_ACTION)
+        shot.search_key = fold_for_search(shot.action)
     if shot_size is not None:
         shot.shot_size = _check_choice(shot_size, SHOT_SIZES, "size")
     if movement is not None:

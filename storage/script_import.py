@@ -30,7 +30,14 @@ from storage.models import (
     ShotStatus,
 )
 from storage.screenplay import Outline, display_name
-from storage.script import active_series, create_episode, find_characters, key_of, loose_key
+from storage.script import (
+    active_series,
+    create_episode,
+    find_characters,
+    fold_for_search,
+    key_of,
+    loose_key,
+)
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -140,6 +147,7 @@ async def _write(
                 "scene_id": scene.id,
                 "position": position,
                 "action": oshot.action,
+                "search_key": fold_for_search(oshot.action),
                 "shot_size": "medium",
                 "movement": "static",
                 "lens": "",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +31,14 @@ from storage.models import (
     ShotStatus,
     Take,
 )
-from storage.script import active_series, get_episode, get_scene, get_shot, key_of
+from storage.script import (
+    active_series,
+    fold_for_search,
+    get_episode,
+    get_scene,
+    get_shot,
+    key_of,
+)
 
 SUGGESTIONS = 25  # Discord shows at most 25 choices
 # Episode number and scene position travel as one integer (number * base + position) so that
@@ -243,7 +250,13 @@ async def suggest_shots(session: AsyncSession, guild_id: int, typed: str) -> lis
                 Shot.guild_id == guild_id
             ),
             guild_id,
-        ).where(col(Shot.action).ilike(_like(typed), escape="\\"))
+        ).where(
+            or_(
+                col(Shot.search_key).like(_like(fold_for_search(typed)), escape="\\"),
+                # Shots written by code that did not fill the key are still found, slowly.
+                and_(col(Shot.search_key) == "", col(Shot.action).ilike(_like(typed), escape="\\")),
+            )
+        )
         # (guild_id, id) descending is the ix_shot_guild_newest order: the newest matches of
         # this server come first and the scan stops at 25.
         query = query.order_by(col(Shot.guild_id).desc(), col(Shot.id).desc())
