@@ -105,6 +105,31 @@ def number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return components
 
 
+def media_urls(components: list[Any]) -> list[str]:
+    """URLs of thumbnails (11), media-gallery items (12) and file components (13)."""
+    urls: list[str] = []
+    for c in flatten(components):
+        if c.get("type") == 11:
+            urls.append(str((c.get("media") or {}).get("url") or ""))
+        elif c.get("type") == 12:
+            urls += [str((i.get("media") or {}).get("url") or "") for i in c.get("items") or []]
+        elif c.get("type") == 13:
+            urls.append(str((c.get("file") or {}).get("url") or ""))
+    return urls
+
+
+def check_attachment_refs(components: list[Any], attachments: list[Attachment]) -> None:
+    """``attachment://name`` in a component must name a file of this message."""
+    names = {a.filename for a in attachments}
+    for url in media_urls(components):
+        if url.startswith("attachment://") and url[len("attachment://") :] not in names:
+            raise form_error(
+                "components",
+                "UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND",
+                f"{url} does not match any attachment of this message",
+            )
+
+
 def check_components(components: list[Any], flags: int) -> None:
     if not flags & FLAG_COMPONENTS_V2:
         _check_classic_components(components)
@@ -275,6 +300,7 @@ def apply_body(
     check_embeds(embeds)
     check_components(components, flags)
     attachments = _attachments(state, body, uploads, limit, msg.attachments if editing else [])
+    check_attachment_refs(components, attachments)
     poll = msg.poll
     if body.get("poll"):
         if editing and msg.poll is not None:

@@ -101,6 +101,10 @@ async def test_components_v2_limits(world: World) -> None:
     assert (status, body["code"]) == (400, 50035)  # 1 container + 40 texts = 41
     fits = {"flags": 1 << 15, "components": [{"type": 17, "components": texts[:39]}]}
     assert (await rest(sb, "POST", f"/channels/{world.dailies.id}/messages", fits))[0] == 200
+    gallery = {"type": 12, "items": [{"media": {"url": "attachment://take9.mp4"}}]}
+    dangling = {"flags": 1 << 15, "components": [gallery]}
+    status, _, body = await rest(sb, "POST", f"/channels/{world.dailies.id}/messages", dangling)
+    assert (status, body["code"]) == (400, 50035)  # no file called take9.mp4 was uploaded
 
 
 async def test_raw_rest_limits_and_error_shapes(world: World) -> None:
