@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import discord
 import discord.gateway
@@ -27,7 +27,7 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
 @contextlib.contextmanager
-def pointed_at(sandbox: SandboxServer) -> Any:
+def pointed_at(sandbox: SandboxServer) -> Iterator[None]:
     """discord.py's REST and gateway URLs set to the sandbox for the duration of the block."""
     old_base = discord.http.Route.BASE
     old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
