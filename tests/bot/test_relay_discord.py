@@ -82,7 +82,8 @@ async def test_relay_resumes_after_a_restart_and_edits_the_card_by_id(studio: St
     ]
     assert edits
     await studio.restart()  # a second restart sends nothing again
-    await eventually(lambda: True)
+    assert studio.bot is not None and studio.bot.host is not None
+    await studio.bot.host.flush()
     assert len(notices(studio.dailies, NOTICE)) == 1
 
 
