@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.errors import interaction_error_handler
 from bot.host import Host
 from bot.i18n import DailiesTranslator
+from bot.scheduler import Scheduler
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ FEATURES: list[str] = [
     "commands.board",
     "commands.jobs",
     "commands.budget",
+    "commands.dailies",
+    "commands.cuts",  # after commands.episodes: it adds /episode cut, recap, export
 ]
 
 
@@ -85,6 +88,8 @@ class DailiesBot(commands.Bot):
     # bot/host.py: the outbox relay, and the pipeline worker unless this is False.
     worker_in_process: bool = True
     host: Host | None = None
+    # bot/scheduler.py: vote deadlines, premieres; runs jobs only in the lock holder.
+    scheduler: Scheduler | None = None
 
     def __init__(
         self,
@@ -141,6 +146,8 @@ class DailiesBot(commands.Bot):
         if self.sync_commands:
             await self.sync_tree()
         await self.host.start()
+        self.scheduler = Scheduler(self.db.url, context=self)
+        await self.scheduler.start()
 
     async def sync_tree(self) -> None:
         """Guild syncs are instant (for trying things out); a global sync reaches every server."""
@@ -165,6 +172,9 @@ class DailiesBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            if self.scheduler is not None:
+                scheduler, self.scheduler = self.scheduler, None
+                await scheduler.stop()
             if self.host is not None:
                 # Before the connection closes: the relay may still send what the worker wrote.
                 host, self.host = self.host, None
