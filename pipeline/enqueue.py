@@ -32,6 +32,7 @@ from storage.db import Database
 from storage.job_outputs import get_take, take_jobs_count
 from storage.ledger import BudgetRefusal
 from storage.models import GuildSettings, Job, JobStatus
+from storage.references import reference_assets
 from storage.types import utcnow
 
 MAX_TAKES = 8
@@ -205,6 +206,19 @@ def _house(record: ShotRecord) -> tuple[int, int, int]:
     return series.house_width, series.house_height, series.house_fps
 
 
+async def _character_references(
+    session: AsyncSession, guild_id: int, record: ShotRecord
+) -> dict[str, dict[str, Any]]:
+    """Each character's first reference picture, as an input the worker resolves to a file:
+    what keeps a face the same from shot to shot on providers that take images."""
+    inputs: dict[str, dict[str, Any]] = {}
+    for character in record.characters:
+        assets = await reference_assets(session, guild_id, character_id=character.id)
+        if assets and assets[0].id is not None:
+            inputs[f"character:{character.name}"] = {"asset": assets[0].id}
+    return inputs
+
+
 async def enqueue_takes(
     db: Database,
     *,
@@ -240,11 +254,13 @@ async def enqueue_takes(
             "characters": [c.name for c in record.characters],
             "locale": settings.locale,
         }
+        references = await _character_references(session, guild_id, record)
         specs = [
             JobSpec(
                 kind=JobKind.TAKE,
                 shot_id=shot_id,
                 label=label_for(already + i),
+                inputs_from=references or None,
                 request=GenRequest(
                     capability=Capability.TEXT_TO_VIDEO,
                     prompt=compiled.text,

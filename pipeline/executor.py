@@ -560,14 +560,21 @@ class Executor:
     # ------------------------------------------------------------------ inputs
 
     async def _resolve_inputs(self, job: Job) -> dict[str, str]:
-        """``params["inputs_from"]``: {name: {"job": id} | {"take": id}, "media": "video"|"audio"}
-        becomes {name: local path} (a lip-sync's take and voice, a face pass's take)."""
+        """``params["inputs_from"]``: {name: {"job": id} | {"take": id} | {"asset": id},
+        "media": "video"|"audio"} becomes {name: local path} (a lip-sync's take and voice, a face
+        pass's take, a character's reference picture)."""
         wanted: dict[str, dict[str, Any]] = job.params.get("inputs_from", {})
         if not wanted:
             return {}
         paths: dict[str, str] = {}
         async with self.db.session() as s:
             for name, ref in wanted.items():
+                if "asset" in ref:  # a stored file, e.g. a character's reference picture
+                    sha = await asset_sha256(s, job.guild_id, int(ref["asset"]))
+                    if sha is None:
+                        raise LookupError(f"input {name}: asset {ref['asset']} not found")
+                    paths[name] = str(await self.store.local_path(sha))
+                    continue
                 if "take" in ref:
                     take = await get_take(s, job.guild_id, int(ref["take"]))
                 else:
