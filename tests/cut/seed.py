@@ -10,6 +10,7 @@ from sqlmodel import select
 from storage.db import Database
 from storage.media import MediaStore, register_asset
 from storage.models import (
+    Character,
     Contribution,
     ContributionRole,
     DialogueLine,
@@ -19,7 +20,7 @@ from storage.models import (
     Take,
     Vote,
 )
-from storage.script import LineDraft, add_scene, add_shot, create_episode
+from storage.script import LineDraft, active_series, add_scene, add_shot, create_episode
 from tests.cut.world import HOUSE, make_take
 
 
@@ -64,6 +65,15 @@ async def seed_episode(
     work.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
     text = {"en": "Where were you all night?", "fr": "Où étais-tu toute la nuit ?"}[language]
     async with db.session() as s:
+        series = await active_series(s, guild_id)
+        mara = (
+            await s.exec(select(Character).where(Character.guild_id == guild_id,
+                                                 Character.name_key == "mara"))
+        ).first()  # fmt: skip
+        if mara is None:
+            s.add(Character(guild_id=guild_id, series_id=series.id or 0, name="Mara",
+                            name_key="mara", created_by=member))  # fmt: skip
+            await s.flush()
         episode = await create_episode(
             s, guild_id, title=title, created_by=member, number=number, synopsis="Une nuit."
         )
