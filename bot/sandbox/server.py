@@ -356,6 +356,12 @@ class SandboxServer:
                 },
             )
 
+    @property
+    def everyone_pings(self) -> list[Message]:
+        """Messages of the bot that pinged @everyone/@here: a teardown can assert none."""
+        bot = self.state.bot_user
+        return [m for m in self.state.messages.values() if m.author is bot and m.mention_everyone]
+
     def watch_messages(self, watcher: MessageWatcher) -> None:
         """Call ``watcher(kind, message)`` on every "create", "update" and "delete", ephemeral
         messages included (check ``message.ephemeral``). Exceptions are logged, not raised."""

@@ -86,6 +86,7 @@ async def test_mentions_record_who_would_be_pinged(world: World) -> None:
     assert (safe.mention_everyone, safe.mentions, safe.mention_roles) == (False, [], [])
     assert loud.mention_everyone and loud.mentions == [world.bob.id]
     assert loud.mention_roles == [world.showrunner.id]
+    assert sb.everyone_pings == [loud]
 
 
 async def test_components_v2_limits(world: World) -> None:
