@@ -25,9 +25,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import Database
 from storage.errors import NotAllowed, NotFound
 from storage.models import (
+    TERMINAL_JOB_STATUSES,
     Character,
     Contribution,
     ContributionRole,
+    Job,
     Review,
     Shot,
     ShotCharacter,
@@ -552,3 +554,30 @@ async def update_shot_action(
     session.add(shot)
     await session.commit()
     return shot
+
+
+async def review_by_message(
+    session: AsyncSession, guild_id: int, message_id: int
+) -> Review | None:
+    """The review whose ballot (buttons or poll) is this message."""
+    return (
+        await session.exec(
+            select(Review).where(Review.guild_id == guild_id, Review.message_id == message_id)
+        )
+    ).first()
+
+
+async def takes_in_progress(session: AsyncSession, guild_id: int, shot_id: int) -> int:
+    """Take jobs of the shot that have not ended (dailies wait until this is 0)."""
+    return int(
+        (
+            await session.exec(
+                select(func.count()).where(
+                    Job.guild_id == guild_id,
+                    Job.shot_id == shot_id,
+                    Job.kind == "take",
+                    col(Job.status).not_in(list(TERMINAL_JOB_STATUSES)),
+                )
+            )
+        ).one()
+    )
