@@ -276,6 +276,34 @@ def doctor() -> None:
 
 
 @app.command()
+def cut(
+    episode: str = typer.Argument(..., help="Episode number (in the active series)."),
+    guild: int = typer.Option(..., help="The Discord server's id."),
+    out: Path = typer.Option(Path("cuts"), help="Where the files go."),
+    recap: bool = typer.Option(False, help='Render "Previously on..." instead.'),
+    seconds: float = typer.Option(60.0, min=30, max=120, help="Recap length."),
+    final: bool = typer.Option(False, help="Refuse while a shot is unlocked."),
+    crossfade: bool = typer.Option(False, help="Crossfade the shots of each scene."),
+    burn: bool = typer.Option(False, help="Burn the subtitles into the picture."),
+    music: Path = typer.Option(None, help="A music bed under the dialogue."),
+    export: bool = typer.Option(False, help="Write the timeline (.otio, .edl, .xml) only."),
+    locale: str = typer.Option("en", help="Language of the cards (en or fr)."),
+) -> None:
+    """Render an episode (or its recap, or its timeline) with a progress bar."""
+    settings = _settings()
+    from commands.cuts.cli import cut_from_shell
+
+    code = asyncio.run(
+        cut_from_shell(
+            settings.resolved_database_url, settings.resolved_media_dir, guild, episode, out,
+            recap=recap, seconds=seconds, final=final, crossfade=crossfade, burn=burn,
+            music=music, export=export, locale=locale, console=console,
+        )
+    )  # fmt: skip
+    raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), help="Where the transcript and files go."),
 ) -> None:
