@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.cards import ref_marker
 from bot.i18n import guild_locale, t
 from storage.media import get_asset
 from storage.models import OutboxMessage
@@ -142,9 +143,11 @@ async def _ready(relay: Relay, message: OutboxMessage) -> int | None:
         lines.append(t("cut.posted.subtitles", locale, languages=", ".join(subs)))
     if p.get("final"):
         lines.append(t("cut.posted.final", locale))
-    channel = bot.get_partial_messageable(message.channel_id, guild_id=message.guild_id)
-    posted = await channel.send("\n".join(lines), files=files, allowed_mentions=NO_MENTIONS)
-    return int(posted.id)
+    embed = discord.Embed(title=lines[0], description="\n".join(lines[1:]) or None)
+    embed.set_footer(text=f"Dailies · {ref_marker(message.id or 0)}")
+    # The relay's poster looks for an earlier attempt (by the footer's ref) before posting, so
+    # a retried row after a lost answer does not post the episode twice.
+    return await relay._post(message, embed, files=files)
 
 
 def register(relay: Relay) -> None:

@@ -11,7 +11,7 @@ from pipeline.media.ffmpeg import run_ffmpeg
 from storage.guilds import update_settings
 from storage.models import Render
 from tests.cut.seed import seed_episode, small_house
-from tests.helpers import Studio, png
+from tests.helpers import Studio, message_text, png
 
 TIMEOUT = 60
 
@@ -48,8 +48,9 @@ async def test_preview_cut_posts_the_episode_with_slates_and_subtitles(studio: S
     )
     names = {a.filename for a in posted.attachments}
     assert names == {"episode-1.mp4", "episode-1.en.srt"}
-    assert "Episode 1" in posted.content and "slates: 1.2.1" in posted.content
-    assert "still waiting" in posted.content
+    text = message_text(posted)
+    assert "Episode 1" in text and "slates: 1.2.1" in text and "still waiting" in text
+    assert "no translation offline" in text
     card = await studio.sandbox.wait_for_message(
         channel=studio.dailies, predicate=lambda m: m.content.startswith("✅"), timeout=10
     )
@@ -93,7 +94,7 @@ async def test_final_cut_in_french_and_refusals(studio: Studio) -> None:
     posted = await studio.sandbox.wait_for_message(
         channel=studio.dailies, predicate=_posted(studio, ".mp4"), timeout=TIMEOUT
     )
-    assert "Épisode 1" in posted.content and "claps" in posted.content
+    assert "Épisode 1" in message_text(posted) and "claps" in message_text(posted)
     assert {a.filename for a in posted.attachments} >= {"episode-1.fr.srt"}
 
 
@@ -112,7 +113,7 @@ async def test_recap_and_export(studio: Studio) -> None:
     posted = await studio.sandbox.wait_for_message(
         channel=studio.dailies, predicate=_posted(studio, "recap-2.mp4"), timeout=TIMEOUT
     )
-    assert "Previously on" in posted.content
+    assert "Previously on" in message_text(posted)
 
     res = await studio.slash(studio.crew, "episode export", {"episode": "2"})
     reply = await res.reply()
