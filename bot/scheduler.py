@@ -6,9 +6,9 @@ rest of the code never imports APScheduler:
 
     scheduler = Scheduler(database_url, context=bot)
     await scheduler.start()
-    scheduler.schedule_at("dailies:close:12", when, "commands.dailies._closing:close_due",
-                          guild_id=1, review_id=12)
-    scheduler.cancel("dailies:close:12")
+    await scheduler.schedule_at("dailies:close:12", when, "commands.dailies._closing:close_due",
+                                guild_id=1, review_id=12)
+    await scheduler.cancel("dailies:close:12")
     await scheduler.stop()
 
 The callable named by ``callable_ref`` (``"module:function"``) is called as
@@ -38,7 +38,7 @@ from typing import Any
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.asyncio import AsyncIOScheduler, run_in_event_loop
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -52,16 +52,53 @@ _running_context: ContextVar[Any] = ContextVar("dailies_scheduler_context", defa
 
 
 class _ContextExecutor(AsyncIOExecutor):
+    """Runs due jobs as tasks in the loop, with the holder's context. Called from the thread
+    that scanned the store, so the task is created through ``call_soon_threadsafe``."""
+
     def __init__(self, context: Any) -> None:
         super().__init__()
         self.context = context
 
     def _do_submit_job(self, job: Any, run_times: Any) -> None:
-        token = _running_context.set(self.context)
-        try:
-            super()._do_submit_job(job, run_times)
-        finally:
-            _running_context.reset(token)
+        def submit() -> None:
+            token = _running_context.set(self.context)
+            try:
+                AsyncIOExecutor._do_submit_job(self, job, run_times)
+            finally:
+                _running_context.reset(token)
+
+        self._eventloop.call_soon_threadsafe(submit)
+
+
+class _OffLoopScheduler(AsyncIOScheduler):
+    """AsyncIOScheduler whose store scans run in a worker thread, never in the event loop.
+
+    Why: the store is synchronous SQLAlchemy. On SQLite, a blocking write from the loop thread
+    while an aiosqlite transaction of the same process holds the write lock deadlocks (that
+    transaction can only finish when the loop runs) until the busy timeout fails it."""
+
+    _scanning = False
+    _again = False
+
+    @run_in_event_loop  # type: ignore[untyped-decorator, unused-ignore]
+    def wakeup(self) -> None:
+        self._stop_timer()
+        if self._scanning:
+            self._again = True
+            return
+        self._scanning = True
+        future = self._eventloop.run_in_executor(None, self._process_jobs)
+
+        def scanned(done: Any) -> None:
+            self._scanning = False
+            wait = 1.0 if done.exception() is not None else done.result()
+            if self._again:
+                self._again = False
+                self.wakeup()
+            elif self._eventloop is not None:
+                self._start_timer(wait)
+
+        future.add_done_callback(scanned)
 
 
 def sync_url(url: str) -> str:
@@ -113,7 +150,7 @@ class Scheduler:
         self.rescan_s = rescan_s
         self.retry_lock_s = retry_lock_s
         self.engine: Engine = create_engine(self.url, pool_pre_ping=True)
-        self._aps = AsyncIOScheduler(
+        self._aps = _OffLoopScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.engine)},
             executors={"default": _ContextExecutor(context)},
             job_defaults={"coalesce": True, "misfire_grace_time": int(misfire_grace_s)},
@@ -180,12 +217,16 @@ class Scheduler:
             conn.close()
         self.engine.dispose()
 
-    def schedule_at(self, key: str, when: datetime, callable_ref: str, **kwargs: Any) -> None:
+    # The store is synchronous: every call that touches it runs in a thread (see
+    # _OffLoopScheduler for the SQLite deadlock this avoids).
+
+    async def schedule_at(self, key: str, when: datetime, callable_ref: str, **kwargs: Any) -> None:
         """Run ``callable_ref(context, **kwargs)`` at ``when`` (aware); replaces ``key``."""
         if when.tzinfo is None:
             raise ValueError("when must be timezone-aware")
         resolve(callable_ref)  # fail now, not at the deadline
-        self._aps.add_job(
+        await asyncio.to_thread(
+            self._aps.add_job,
             _run,
             trigger="date",
             run_date=when,
@@ -194,18 +235,21 @@ class Scheduler:
             args=[callable_ref, key, kwargs],
         )
 
-    def cancel(self, key: str) -> bool:
-        with contextlib.suppress(JobLookupError):
-            self._aps.remove_job(key)
-            return True
-        return False
+    async def cancel(self, key: str) -> bool:
+        def remove() -> bool:
+            with contextlib.suppress(JobLookupError):
+                self._aps.remove_job(key)
+                return True
+            return False
 
-    def next_run(self, key: str) -> datetime | None:
-        job = self._aps.get_job(key)
+        return await asyncio.to_thread(remove)
+
+    async def next_run(self, key: str) -> datetime | None:
+        job = await asyncio.to_thread(self._aps.get_job, key)
         return None if job is None else job.next_run_time
 
-    def keys(self) -> list[str]:
-        return [job.id for job in self._aps.get_jobs()]
+    async def keys(self) -> list[str]:
+        return [job.id for job in await asyncio.to_thread(self._aps.get_jobs)]
 
 
 def in_seconds(seconds: float) -> datetime:

@@ -29,6 +29,7 @@ from storage.models import (
     Character,
     Contribution,
     ContributionRole,
+    GuildSettings,
     Job,
     Review,
     Shot,
@@ -581,3 +582,47 @@ async def takes_in_progress(session: AsyncSession, guild_id: int, shot_id: int) 
             )
         ).one()
     )
+
+
+VOTE_FIELDS = frozenset(
+    {
+        "vote_mode",
+        "vote_live_counts",
+        "vote_hours",
+        "vote_quorum",
+        "vote_min_account_age_days",
+        "vote_role_weights",
+        "voter_role_id",
+    }
+)
+
+
+async def set_vote_settings(db: Database, guild_id: int, **changes: Any) -> GuildSettings:
+    """The only writer of the server's vote settings (/dailies settings). None keeps a field;
+    ``voter_role_id=0`` clears the voter role; a weight of 1 removes a role's weight."""
+    unknown = set(changes) - VOTE_FIELDS
+    if unknown:
+        raise ValueError(f"not vote settings: {sorted(unknown)}")
+    async with db.session() as session:
+        row = await session.get(GuildSettings, guild_id)
+        if row is None:
+            row = GuildSettings(guild_id=guild_id)
+            session.add(row)
+        for name, value in changes.items():
+            if value is None:
+                continue
+            if name == "voter_role_id":
+                value = value or None
+            if name == "vote_role_weights":
+                merged = dict(row.vote_role_weights or {})
+                for role, weight in dict(value).items():
+                    if float(weight) == 1.0:
+                        merged.pop(str(role), None)
+                    else:
+                        merged[str(role)] = float(weight)
+                value = merged
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        await session.commit()
+        await session.refresh(row)
+    return row

@@ -103,7 +103,7 @@ async def close(
     )  # fmt: skip
     scheduler = scheduler_of(bot)
     if scheduler is not None:
-        scheduler.cancel(deadline_key(review_id))
+        await scheduler.cancel(deadline_key(review_id))
     finishing = "dailies.finish_none"
     if closing.winner is not None and closing.winner.id is not None:
         finishing = await _start_finishing(bot, guild_id, review.shot_id, closing.winner.id, by)

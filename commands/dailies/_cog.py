@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -35,6 +36,7 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self._unhook: Callable[[], None] = lambda: None
+        self._poll_locks: dict[tuple[int, int], asyncio.Lock] = {}
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -75,7 +77,9 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
             when = utcnow() + _hours(hours)
             async with bot.db.session() as session:
                 await votes.set_deadline(session, guild_id, review.id or 0, when)
-            _post._schedule_deadline(bot, guild_id, review.model_copy(update={"deadline_at": when}))
+            await _post.schedule_deadline(
+                bot, guild_id, review.model_copy(update={"deadline_at": when})
+            )
             _ballot.refresh_soon(bot, guild_id, review.id or 0)
             await interaction.followup.send(
                 t("dailies.deadline_moved", locale, code=detail.code,
@@ -157,9 +161,20 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
     async def _poll_vote(self, payload: discord.RawPollVoteActionEvent, *, add: bool) -> None:
         """A poll answer is a take (answer n = the n-th take of the ballot). Votes from members
         who may not vote are not counted (a poll cannot refuse them; they are logged)."""
-        guild_id = payload.guild_id
-        if guild_id is None:
+        if payload.guild_id is None:
             return
+        # One member's poll events in the order Discord sent them: each event is its own task,
+        # and a "remove" overtaking its "add" would leave a vote the member took back.
+        key = (payload.message_id, payload.user_id)
+        lock = self._poll_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            await self._apply_poll_vote(payload, payload.guild_id, add=add)
+        if not lock.locked() and not lock._waiters:
+            self._poll_locks.pop(key, None)
+
+    async def _apply_poll_vote(
+        self, payload: discord.RawPollVoteActionEvent, guild_id: int, *, add: bool
+    ) -> None:
         bot: Any = self.bot
         async with bot.db.session() as session:
             review = await votes.review_by_message(session, guild_id, payload.message_id)

@@ -243,7 +243,7 @@ async def render_post(relay: Any, message: OutboxMessage) -> int | None:
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
     ballot_id = await _post_ballot(bot, guild_id, review, thread, takes, detail.code, locale)
-    _schedule_deadline(bot, guild_id, review)
+    await schedule_deadline(bot, guild_id, review)
     return ballot_id
 
 
@@ -272,11 +272,11 @@ async def _post_ballot(
     return int(posted.id)
 
 
-def _schedule_deadline(bot: Any, guild_id: int, review: Review) -> None:
+async def schedule_deadline(bot: Any, guild_id: int, review: Review) -> None:
     scheduler = scheduler_of(bot)
     if scheduler is None or review.deadline_at is None or review.id is None:
         return
-    scheduler.schedule_at(deadline_key(review.id), review.deadline_at, CLOSE_DUE,
+    await scheduler.schedule_at(deadline_key(review.id), review.deadline_at, CLOSE_DUE,
                           guild_id=guild_id, review_id=review.id)  # fmt: skip
 
 

@@ -36,9 +36,10 @@ async def test_a_deadline_fires_with_its_context_and_values(db: Database) -> Non
     await scheduler.start()
     try:
         assert scheduler.holder
-        scheduler.schedule_at("k1", in_seconds(0.3), f"{__name__}:remember", review_id=7)
-        scheduler.schedule_at("k2", in_seconds(0.3), f"{__name__}:remember", review_id=8)
-        assert scheduler.cancel("k2") and not scheduler.cancel("k2")
+        await scheduler.schedule_at("k1", in_seconds(0.3), f"{__name__}:remember", review_id=7)
+        await scheduler.schedule_at("k2", in_seconds(0.3), f"{__name__}:remember", review_id=8)
+        assert await scheduler.cancel("k2")
+        assert not await scheduler.cancel("k2")
         await until(lambda: fired)
         await asyncio.sleep(0.5)
         assert fired == [("bot-1", {"review_id": 7})]
@@ -50,7 +51,7 @@ async def test_a_schedule_survives_a_restart_and_fires_after_downtime(db: Databa
     """Scheduled, process stops, the time passes, a new process starts: it fires once."""
     first = Scheduler(db.url, context="old", name="t2")
     await first.start()
-    first.schedule_at("dailies:close:1", utcnow() + timedelta(seconds=0.5),
+    await first.schedule_at("dailies:close:1", utcnow() + timedelta(seconds=0.5),
                       f"{__name__}:remember", review_id=1)  # fmt: skip
     await first.stop()
     await asyncio.sleep(0.8)
@@ -60,7 +61,7 @@ async def test_a_schedule_survives_a_restart_and_fires_after_downtime(db: Databa
     try:
         await until(lambda: fired)
         assert fired == [("new", {"review_id": 1})]
-        assert second.keys() == []
+        assert await second.keys() == []
     finally:
         await second.stop()
 
@@ -75,12 +76,12 @@ async def test_only_one_process_runs_jobs_on_postgres(db: Database) -> None:
     await b.start()
     try:
         assert a.holder and not b.holder
-        b.schedule_at("from-b", in_seconds(0.1), f"{__name__}:remember", n=1)
+        await b.schedule_at("from-b", in_seconds(0.1), f"{__name__}:remember", n=1)
         await until(lambda: fired)  # the holder saw the row b wrote
         assert fired == [("a", {"n": 1})]
         await a.stop()
         await until(lambda: b.holder)  # b takes over
-        b.schedule_at("after", in_seconds(0.1), f"{__name__}:remember", n=2)
+        await b.schedule_at("after", in_seconds(0.1), f"{__name__}:remember", n=2)
         await until(lambda: len(fired) == 2)
         assert fired[1] == ("b", {"n": 2})
     finally:
