@@ -298,8 +298,8 @@ def _outline_scene(fscene: FountainScene) -> OutlineScene | None:
             block.lines.append(element.text)
             continue
         close_block()
-        if isinstance(element, Action):
-            text = _clean(element.text)
+        if isinstance(element, Action) and not element.is_centered:
+            text = _action_text(element.text)
             if text:
                 previous_dialogue = None
                 for piece in _chunks(text, MAX_ACTION_CHARS):
@@ -307,12 +307,20 @@ def _outline_scene(fscene: FountainScene) -> OutlineScene | None:
                     scene.shots.append(OutlineShot(action=piece, duration_s=duration))
         elif isinstance(element, Synopsis):
             synopses.append(_clean(element.text))
-        # Transitions, sections, page breaks and boneyard are not shots.
+        # Transitions, sections, page breaks, boneyard and centered text (title cards such as
+        # "> THE END <") are not shots.
     close_block()
     scene.synopsis = " ".join(s for s in synopses if s)[:1000]
     if fscene.heading is None and not scene.shots:
         return None
     return scene
+
+
+def _action_text(raw: str) -> str:
+    """An action paragraph as a shot's action: "!" (forced action) dropped, lyrics as ♪ … ♪."""
+    text = _clean(raw.lstrip("!"))
+    lyric = re.fullmatch(r"~\s*(.+?)\s*~?", text)
+    return f"♪ {lyric.group(1)} ♪" if lyric else text
 
 
 def _speaker(cue: Character) -> str:

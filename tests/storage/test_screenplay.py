@@ -145,3 +145,33 @@ def test_heading_and_name_helpers() -> None:
     assert display_name("McCLANE") == "McCLANE"
     assert guess_language("Où est le gardien ?") == "fr"
     assert guess_language("Where is the keeper?") == "en"
+
+
+def test_second_sample_with_the_rest_of_the_syntax() -> None:
+    """Scene numbers, boneyard, sections, forced action, lyrics, page breaks, centered cards."""
+    text = (SAMPLE.parent / "le_gardien_du_phare.fountain").read_text(encoding="utf-8")
+    outline = parse_screenplay(text)
+    assert outline.title == "Le Gardien du Phare (The Lighthouse Keeper)"
+    assert [s.heading for s in outline.scenes] == [
+        "INT./EXT. VOITURE DE MARA - NUIT",  # "#1#" scene number dropped
+        "EXT. PHARE DE KERBRAS - NUIT",
+        "INT. SALLE DES LAMPES - CONTINUOUS",
+    ]
+    actions = [shot.action for scene in outline.scenes for shot in scene.shots]
+    assert actions == [
+        "Headlights sweep the coast road. MARA (30s) drives; ÉLODIE dozes against the window.",
+        "THE RADIO CRACKLES.",
+        "Mara, to herself, speaks.",
+        "♪ Au clair de la lune, mon ami Pierrot ♪",
+        "The lighthouse, dark for the first time in a century.",
+        "Élodie speaks.",
+        "GRÉGOIRE (70s) sits by the dead lamp, a logbook open on his knees.",
+        "Grégoire speaks.",
+    ]
+    # The boneyard's old line never becomes dialogue; emphasis is gone from the words.
+    spoken = [line.text for scene in outline.scenes for shot in scene.shots for line in shot.lines]
+    assert spoken == [
+        "Three more kilometres.",
+        "C'est fini.",
+        "Vous êtes en retard. Trop en retard.",
+    ]
