@@ -271,3 +271,25 @@ async def test_scene_and_shot_replies_in_french(script_studio: ScriptStudio) -> 
     text = component_text(shown)
     assert "## Plan 1.1.1 · 📝 brouillon" in text
     assert "**Personnages** Mara" in text and "**Écrit par**" in text
+
+
+async def test_form_refusals_are_explained_and_change_nothing(
+    script_studio: ScriptStudio,
+) -> None:
+    sb, room, bea = script_studio.sandbox, script_studio.writers_room, script_studio.bea
+    cases = [
+        ({"shot:action": "Tout le monde @everyone !"}, "ne sont pas permises dans le champ action"),
+        ({"shot:action": "Pluie.", "shot:dialogue": "une ligne sans personnage"},
+         "Je n'ai pas pu lire cette réplique : `une ligne sans personnage`"),
+        ({"shot:action": "Pluie.", "shot:dialogue": "GASTON: Bonjour."},
+         "Absents de la bible de ce serveur : GASTON."),
+    ]  # fmt: skip
+    async with script_studio.bot():
+        await open_scene(script_studio)
+        for values, expected in cases:
+            opened = await sb.slash(bea, "shot add", {"scene": "1.1"}, channel=room)
+            await opened.acknowledged()
+            refused = await answer(await sb.submit_modal(bea, opened, values))
+            assert refused.ephemeral and expected in refused.content, refused.content
+            assert not refused.mention_everyone
+    assert await shots(script_studio) == []
