@@ -44,7 +44,10 @@ def mix_graph(has_music: bool, music_db: float, samples: int) -> str:
 
 
 def _inputs(video: Path, music: Path | None) -> list[str]:
-    args = ["-i", str(video)]
+    # A ``.txt`` is a concat list of house clips: read through the concat demuxer, so the
+    # join and the sound pass are one ffmpeg run (picture copied, sound decoded once).
+    args = ["-f", "concat", "-safe", "0", "-i", str(video)] if video.suffix == ".txt" else []
+    args += [] if args else ["-i", str(video)]
     if music is not None:
         args += ["-stream_loop", "-1", "-i", str(music)]
     return args

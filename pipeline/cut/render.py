@@ -25,7 +25,6 @@ from pipeline.cut.plan import Cue, CutPlan, Piece
 from pipeline.cut.progress import StageCallback, Stages
 from pipeline.cut.subtitles import write_all, write_srts
 from pipeline.cut.words import word
-from pipeline.media.cuts import concat_takes
 from pipeline.media.ffmpeg import ProgressCallback, run_ffmpeg
 from pipeline.media.house import AUDIO_RATE, HouseFormat
 from storage.cuts import Credits
@@ -111,6 +110,16 @@ def provenance(plan: CutPlan, credits: Credits, kind: str = "episode") -> dict[s
     }
 
 
+def write_concat_list(paths: list[Path], dst: Path) -> Path:
+    """The concat demuxer's list (single quotes; a quote written as '\\'')."""
+    lines = []
+    for path in paths:
+        escaped = str(path.resolve()).replace("'", "'\\''")
+        lines.append(f"file '{escaped}'\n")
+    dst.write_text("".join(lines), encoding="utf-8")
+    return dst
+
+
 async def render_pieces(
     plan: CutPlan,
     take_paths: dict[int, Path],
@@ -176,14 +185,15 @@ async def render_cut(
     opts = plan.options
     burn = opts.burn_subtitles
     stages = Stages(
-        {"pieces": 2.0, "join": 1.0, "measure": 1.0, "master": 4.0 if burn else 1.0}, report
+        {"pieces": 2.0, "join": 0.1, "measure": 1.0, "master": 4.0 if burn else 2.0}, report
     )
     await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
     paths, reencoded = await render_pieces(
         plan, take_paths, credits, work_dir, stages, extra_cards=extra_cards
     )
-    joined = work_dir / "joined.mp4"
-    await concat_takes(paths, joined, house=plan.house, on_progress=stages.cb("join"))
+    joined = work_dir / "joined.txt"
+    await asyncio.to_thread(write_concat_list, paths, joined)
+    stages.done("join")
     cues = plan.cues()
     srts = write_srts(cues, dst.with_suffix(""))
     burn_srt = write_all(cues, work_dir / "burn.srt") if burn else None
