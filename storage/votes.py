@@ -6,8 +6,9 @@ or a take of another server is "not found". Errors carry translation keys (comma
 Fairness (one member, one vote) is the database's job, not the bot's: ``vote`` is unique on
 ``(shot_id, member_id)`` and ``cast_vote`` is a single upsert, so double clicks and two clients
 at the same instant end as one row. A vote and a close never interleave: on Postgres the vote
-holds a share lock on its review row (``FOR SHARE``) that the close's ``UPDATE`` waits for; on
-SQLite the vote writes first, so it holds the one write lock while it checks the review is open.
+holds a shared advisory lock on its review that the close takes exclusively before marking it
+closed; on SQLite the vote writes first, so it holds the one write lock while it checks the
+review is open. Either way a vote is refused or counted, never accepted and then lost.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,7 +42,10 @@ from storage.models import (
     Vote,
     VoteMode,
 )
+from storage.queue import writing
 from storage.types import utcnow
+
+VOTE_LOCK_SPACE = 0x0DA1  # pg advisory lock namespace: (this, review id) guards a vote vs its close
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class CastResult:
     outcome: str
     take_id: int
     previous_take_id: int | None
+    label: str = ""
+    previous_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,9 @@ async def cast_vote(
                 select(Vote.take_id).where(Vote.shot_id == shot_id, Vote.member_id == member_id)
             )
         ).first()
-    async with db.session() as session:
+        before = await session.get(Take, previous) if previous and previous != take_id else None
+    # SQLite: our own writers queue on a lock instead of sleeping in SQLite's busy handler.
+    async with writing(db), db.session() as session:
         dialect = (await session.connection()).dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = utcnow()
@@ -263,17 +271,24 @@ async def cast_vote(
         )
         # Write first (SQLite: take the one write lock before reading), then check the review
         # is still open under a lock the close must wait for (Postgres: FOR SHARE).
+        if dialect == "postgresql":
+            # Shared with other votes, exclusive with the close (which takes it before its
+            # UPDATE): cheaper than FOR SHARE on the review row, which writes a multixact on
+            # the row for every voter of a burst.
+            await session.exec(
+                text("SELECT pg_advisory_xact_lock_shared(:a, :b)"),
+                params={"a": VOTE_LOCK_SPACE, "b": review_id},
+            )  # type: ignore[call-overload]
         await session.exec(statement)
         check = select(Review.closed_at).where(Review.id == review_id)
-        if dialect == "postgresql":
-            check = check.with_for_update(read=True)
         if (await session.exec(check)).first() is not None:
             await session.rollback()
             raise NotAllowed("dailies.closed")
         await session.commit()
     if previous is None:
-        return CastResult("new", take_id, None)
-    return CastResult("same" if previous == take_id else "changed", take_id, previous)
+        return CastResult("new", take_id, None, take.label)
+    outcome = "same" if previous == take_id else "changed"
+    return CastResult(outcome, take_id, previous, take.label, before.label if before else "")
 
 
 async def withdraw_vote(
@@ -461,7 +476,12 @@ async def close_review(
         if winner_take_id is not None:
             _r, winner = await take_in_review(session, guild_id, review_id, winner_take_id)
         now = utcnow()
-        # The close's UPDATE waits for votes holding the review (see the module docstring).
+        if (await session.connection()).dialect.name == "postgresql":
+            # Waits for the votes in flight, and stops new ones until this commits.
+            await session.exec(
+                text("SELECT pg_advisory_xact_lock(:a, :b)"),
+                params={"a": VOTE_LOCK_SPACE, "b": review_id},
+            )  # type: ignore[call-overload]
         result: Any = await session.exec(
             update(Review)
             .where(col(Review.id) == review_id, col(Review.closed_at).is_(None))
@@ -557,9 +577,7 @@ async def update_shot_action(
     return shot
 
 
-async def review_by_message(
-    session: AsyncSession, guild_id: int, message_id: int
-) -> Review | None:
+async def review_by_message(session: AsyncSession, guild_id: int, message_id: int) -> Review | None:
     """The review whose ballot (buttons or poll) is this message."""
     return (
         await session.exec(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -62,26 +63,42 @@ def check_voter(interaction: Interaction, settings: GuildSettings) -> float:
     return votes.member_weight(role_ids, settings.vote_role_weights)
 
 
+_settings_cache: dict[int, tuple[float, GuildSettings]] = {}
+SETTINGS_TTL_S = 2.0
+
+
+async def vote_settings(db: Any, guild_id: int) -> GuildSettings:
+    """The server's settings, read at most every ``SETTINGS_TTL_S`` during a burst of votes
+    (a change made elsewhere shows within that time; /dailies settings forgets it at once)."""
+    now = time.monotonic()
+    cached = _settings_cache.get(guild_id)
+    if cached is not None and now - cached[0] < SETTINGS_TTL_S:
+        return cached[1]
+    settings = await get_settings(db, guild_id)
+    _settings_cache[guild_id] = (now, settings)
+    return settings
+
+
+def forget_settings(guild_id: int) -> None:
+    _settings_cache.pop(guild_id, None)
+
+
 async def vote(interaction: Interaction, review_id: int, take_id: int) -> None:
     bot = bot_of(interaction)
     guild_id = interaction.guild_id or 0
-    settings = await get_settings(bot.db, guild_id)
+    settings = await vote_settings(bot.db, guild_id)
     weight = check_voter(interaction, settings)
-    async with bot.db.session() as session:
-        _review, take = await votes.take_in_review(session, guild_id, review_id, take_id)
     result = await votes.cast_vote(
         bot.db, guild_id, review_id, take_id, interaction.user.id, weight=weight
     )
     locale = await locale_of(interaction)
     if result.outcome == "same":
-        text = t("dailies.vote_same", locale, label=take.label)
+        text = t("dailies.vote_same", locale, label=result.label)
     elif result.outcome == "changed":
-        async with bot.db.session() as session:
-            before = await session.get(Take, result.previous_take_id)
-        text = t("dailies.vote_changed", locale, before=before.label if before else "?",
-                 label=take.label)  # fmt: skip
+        text = t("dailies.vote_changed", locale, before=result.previous_label or "?",
+                 label=result.label)  # fmt: skip
     else:
-        text = t("dailies.vote_new", locale, label=take.label)
+        text = t("dailies.vote_new", locale, label=result.label)
     await send_ephemeral(interaction, text)
     if result.outcome != "same" and settings.vote_live_counts:
         _ballot.refresh_soon(bot, guild_id, review_id)

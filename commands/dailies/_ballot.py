@@ -163,8 +163,10 @@ def refresh_soon(bot: Any, guild_id: int, review_id: int) -> None:
     async def later() -> None:
         await asyncio.sleep(REFRESH_EVERY_S)
         _pending.pop(review_id, None)
-        with contextlib.suppress(discord.HTTPException):
+        try:
             await redraw(bot, guild_id, review_id)
+        except Exception as exc:  # the bot closing, a deleted thread: the next vote redraws
+            log.info("ballot of review %s not redrawn: %r", review_id, exc)
 
     _pending[review_id] = asyncio.create_task(later(), name=f"ballot-{review_id}")
 

@@ -10,12 +10,13 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.checks import bot_of, showrunner_only
 from bot.i18n import locale_of, t
 from bot.views import route_orphan_form
-from commands.dailies import _ballot, _closing, _post
+from commands.dailies import _actions, _ballot, _closing, _post
 from commands.dailies._views import FORMS, TakeActionButton, VetoButton, VoteButton
 from commands.episodes._pick import shot_choices
 from storage import votes
@@ -147,6 +148,61 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
                 )  # fmt: skip
         text = "\n".join(lines) if lines else t("dailies.status_none", locale)
         await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="settings", description="How this server votes on takes")
+    @app_commands.describe(
+        mode="Buttons (default) or a native Discord poll",
+        live_counts="Show counts while the vote is open",
+        hours="Default hours until a vote closes",
+        quorum="Voters needed before a vote can close on its own",
+        voter_role="Only members with this role may vote",
+        anyone_votes="Remove the voter role restriction",
+        min_account_days="Minimum account age in days (0: none)",
+        weight_role="A role whose votes weigh more (with weight)",
+        weight="That role's vote weight (1 removes it)",
+    )
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name=locale_str("buttons", key="choice.dailies.buttons"),
+                                value="buttons"),
+            app_commands.Choice(name=locale_str("poll", key="choice.dailies.poll"), value="poll"),
+        ]
+    )  # fmt: skip
+    @showrunner_only()
+    async def settings(
+        self,
+        interaction: Interaction,
+        mode: str | None = None,
+        live_counts: bool | None = None,
+        hours: app_commands.Range[int, 1, 768] | None = None,
+        quorum: app_commands.Range[int, 0, 10000] | None = None,
+        voter_role: discord.Role | None = None,
+        anyone_votes: bool | None = None,
+        min_account_days: app_commands.Range[int, 0, 3650] | None = None,
+        weight_role: discord.Role | None = None,
+        weight: app_commands.Range[float, 0.0, 100.0] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot, guild_id = bot_of(interaction), interaction.guild_id or 0
+        weights = {str(weight_role.id): weight} if weight_role and weight is not None else None
+        role_id = 0 if anyone_votes else (voter_role.id if voter_role else None)
+        saved = await votes.set_vote_settings(
+            bot.db, guild_id, vote_mode=VoteMode(mode) if mode else None,
+            vote_live_counts=live_counts, vote_hours=hours, vote_quorum=quorum,
+            voter_role_id=role_id, vote_min_account_age_days=min_account_days,
+            vote_role_weights=weights,
+        )  # fmt: skip
+        _actions.forget_settings(guild_id)
+        locale = await locale_of(interaction)
+        shown = ", ".join(f"<@&{r}> ×{w:g}" for r, w in saved.vote_role_weights.items()) or "—"
+        await interaction.followup.send(
+            t("dailies.settings_saved", locale, mode=saved.vote_mode.value,
+              live=t("dailies.yes" if saved.vote_live_counts else "dailies.no", locale),
+              hours=saved.vote_hours, quorum=saved.vote_quorum,
+              role=f"<@&{saved.voter_role_id}>" if saved.voter_role_id else "—",
+              days=saved.vote_min_account_age_days, weights=shown),
+            ephemeral=True, allowed_mentions=NO_MENTIONS,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ native polls
 

@@ -11,8 +11,7 @@ from sqlmodel import select
 from bot.scheduler import in_seconds
 from commands.dailies._closing import CLOSE_DUE
 from commands.dailies._views import VoteButton
-from storage.models import Shot, ShotStatus, Take, TakeFlag, Vote, VoteMode
-from storage.votes import set_vote_settings
+from storage.models import Shot, ShotStatus, Take, TakeFlag, Vote
 from tests.commands.dailies_world import (
     ballot,
     ballot_now,
@@ -63,7 +62,8 @@ async def test_deadline_tie_asks_the_showrunner_who_locks_a_take(studio: Studio)
 async def test_poll_mode_counts_native_poll_votes(studio: Studio) -> None:
     """vote_mode=poll: a Discord poll with one answer per take; poll votes count, a vote taken
     back is withdrawn, the close ends the poll and locks the winner."""
-    await set_vote_settings(studio.db, studio.server.id, vote_mode=VoteMode.POLL)
+    saved = await studio.slash(studio.showrunner, "dailies settings", {"mode": "poll"})
+    assert "**poll**" in await said(saved)
     await shot_with_takes(studio, takes=2, dialogue=False)
     poll_message = await ballot(studio)
     assert poll_message.poll is not None
@@ -179,9 +179,10 @@ async def test_bad_clicks_are_refused_and_nothing_counts_twice(studio: Studio) -
     assert "not part of this vote" in answers[2]
 
     # A voter role set: a member without it is refused.
-    await set_vote_settings(
-        studio.db, studio.server.id, voter_role_id=int(studio.server.crew_role.id)
+    saved = await studio.slash(
+        studio.showrunner, "dailies settings", {"voter_role": studio.server.crew_role}
     )
+    assert "voter role <@&" in await said(saved), await said(saved)
     res = await vote(studio, studio.member, "B")
     assert "Voting needs the" in await said(res)
 
