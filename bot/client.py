@@ -38,6 +38,7 @@ FEATURES: list[str] = [
     "commands.budget",
     "commands.dailies",
     "commands.cuts",  # after commands.episodes: it adds /episode cut, recap, export
+    "commands.premieres",
 ]
 
 
@@ -148,6 +149,10 @@ class DailiesBot(commands.Bot):
         await self.host.start()
         self.scheduler = Scheduler(self.db.url, context=self)
         await self.scheduler.start()
+        if "commands.premieres" in self.loaded_features:
+            from bot.premieres import resume_premieres  # jobs a crash lost; a post it cut short
+
+            await resume_premieres(self)
 
     async def sync_tree(self) -> None:
         """Guild syncs are instant (for trying things out); a global sync reaches every server."""

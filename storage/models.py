@@ -538,6 +538,7 @@ class Render(SQLModel, table=True):
 class PremiereStatus(StrEnum):
     SCHEDULED = "scheduled"
     POSTPONED = "postponed"
+    FIRING = "firing"  # posting now; a restart resumes it without posting twice
     PREMIERED = "premiered"
     CANCELLED = "cancelled"
     MISSED = "missed"
