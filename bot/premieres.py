@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -89,34 +88,26 @@ def marker(premiere_id: int, kind: str) -> str:
     return f"-# premiere {premiere_id} · {kind}"
 
 
-async def _call(result: Any) -> Any:
-    """The scheduler's calls are coroutines (store access runs in a thread); older builds
-    answered at once. Either way, the result."""
-    return await result if inspect.isawaitable(result) else result
-
-
 async def plan(scheduler: Scheduler, premiere: Premiere, *, postponed: int = 0) -> None:
     """Store the prepare and start jobs of ``premiere`` (replacing earlier ones)."""
     pid, gid = premiere.id or 0, premiere.guild_id
     ready_at = max(utcnow(), premiere.starts_at - timedelta(seconds=TIMING.lead_s))
-    await _call(
-        scheduler.schedule_at(key(pid, "prepare"), ready_at, PREPARE, guild_id=gid, premiere_id=pid)
+    await scheduler.schedule_at(
+        key(pid, "prepare"), ready_at, PREPARE, guild_id=gid, premiere_id=pid
     )
-    await _call(
-        scheduler.schedule_at(
-            key(pid, "start"),
-            premiere.starts_at,
-            START,
-            guild_id=gid,
-            premiere_id=pid,
-            postponed=postponed,
-        )
+    await scheduler.schedule_at(
+        key(pid, "start"),
+        premiere.starts_at,
+        START,
+        guild_id=gid,
+        premiere_id=pid,
+        postponed=postponed,
     )
 
 
 async def unplan(scheduler: Scheduler, premiere_id: int) -> None:
     for step in ("prepare", "start", "end"):
-        await _call(scheduler.cancel(key(premiere_id, step)))
+        await scheduler.cancel(key(premiere_id, step))
 
 
 # --------------------------------------------------------------------------- the jobs
@@ -297,10 +288,8 @@ async def _post(bot: DailiesBot, premiere: Premiere, state: Readiness, *, late: 
         log.exception("premiere %s: Discord failed mid-post; trying again", pid)
         if bot.scheduler is not None:
             again = utcnow() + timedelta(seconds=TIMING.retry_s)
-            await _call(
-                bot.scheduler.schedule_at(
-                    key(pid, "start"), again, START, guild_id=gid, premiere_id=pid
-                )
+            await bot.scheduler.schedule_at(
+                key(pid, "start"), again, START, guild_id=gid, premiere_id=pid
             )
         return
     async with bot.db.session() as session:
@@ -309,9 +298,7 @@ async def _post(bot: DailiesBot, premiere: Premiere, state: Readiness, *, late: 
     await set_event_status(channel.guild, premiere.event_id, "active")
     if bot.scheduler is not None:
         ends = utcnow() + timedelta(seconds=max(60.0, state.runtime_s))
-        await _call(
-            bot.scheduler.schedule_at(key(pid, "end"), ends, END, guild_id=gid, premiere_id=pid)
-        )
+        await bot.scheduler.schedule_at(key(pid, "end"), ends, END, guild_id=gid, premiere_id=pid)
     log.info("premiere %s of episode %s posted (late=%s)", pid, episode.number, late)
     if premiere.weekly:
         await _next_week(bot, premiere)
@@ -441,13 +428,11 @@ async def resume_premieres(bot: DailiesBot) -> int:
     for premiere in active:
         pid = premiere.id or 0
         if premiere.status == PremiereStatus.FIRING:
-            await _call(
-                scheduler.schedule_at(
-                    key(pid, "start"), utcnow(), START, guild_id=premiere.guild_id, premiere_id=pid
-                )
+            await scheduler.schedule_at(
+                key(pid, "start"), utcnow(), START, guild_id=premiere.guild_id, premiere_id=pid
             )
             put_back += 1
-        elif await _call(scheduler.next_run(key(pid, "start"))) is None:
+        elif await scheduler.next_run(key(pid, "start")) is None:
             await plan(scheduler, premiere, postponed=1 if premiere.status == "postponed" else 0)
             put_back += 1
     if put_back:

@@ -9,7 +9,7 @@ import asyncio
 from datetime import timedelta
 
 import bot.premieres as firing
-from storage.models import PremiereStatus
+from storage.models import Premiere, PremiereStatus
 from storage.types import utcnow
 from tests.commands.premiere_world import (
     episodes,
@@ -24,12 +24,10 @@ from tests.commands.premiere_world import (
 from tests.helpers import Studio, buttons
 
 
-async def schedule_in(studio: Studio, episode: int, seconds: float) -> None:
+async def schedule_in(studio: Studio, episode: int, seconds: float, weekly: bool = False) -> None:
     when = (utcnow() + timedelta(seconds=seconds)).replace(microsecond=0)
-    res = await studio.slash(studio.showrunner, "premiere schedule",
-                             {"episode": str(episode), "when": utc_text(when),
-                              "timezone": "UTC"})  # fmt: skip
-    reply = await res.reply()
+    options = {"episode": str(episode), "when": utc_text(when), "timezone": "UTC", "weekly": weekly}
+    reply = await (await studio.slash(studio.showrunner, "premiere schedule", options)).reply()
     assert "premieres <t:" in reply.content, reply.content
 
 
@@ -48,11 +46,12 @@ async def _fires_late_with_a_note_after_the_bot_was_down(
 ) -> None:
     """Scheduled a few seconds ahead, the bot stops, the start passes, a new bot starts: the
     recap then the episode are posted with a late note, the viewers role (only it) is pinged,
-    a thread opens, the event goes live; another restart posts nothing twice."""
+    a thread opens, the event goes live; another restart posts nothing twice. Weekly: episode 3
+    is scheduled a week later, with its own event and announcement."""
     await premieres_channel(studio)
-    _first, second = await episodes(studio, [[True, True], [True, True]])
+    _first, second, _third = await episodes(studio, [[True, True], [True, True], [True]])
     ready = await rendered(studio, second)
-    await schedule_in(studio, 2, 4)
+    await schedule_in(studio, 2, 4, weekly=True)
     (announcement,) = studio.server.premieres.messages
     res = await studio.sandbox.click(studio.member, announcement,
                                      buttons(announcement)[0]["custom_id"])  # fmt: skip
@@ -85,16 +84,25 @@ async def _fires_late_with_a_note_after_the_bot_was_down(
     assert episode.thread is not None and "discussion" in episode.thread.name
     premiere = (await until(lambda: _premiered(studio)))[0]
     assert premiere.thread_id == episode.thread.id and premiere.note == "late"
-    (event,) = studio.guild.scheduled_events.values()
+    event = studio.guild.scheduled_events[premiere.event_id or 0]
     await until(lambda: event.status == 2)
+    upcoming = (await until(lambda: _upcoming(studio)))[0]
+    assert upcoming.weekly and upcoming.starts_at == premiere.starts_at + timedelta(days=7)
+    await studio.sandbox.wait_for_message(channel=studio.server.premieres,
+                                          predicate=lambda m: "Episode 3" in m.content)  # fmt: skip
+    assert len(studio.guild.scheduled_events) == 2
 
     await studio.restart()
     await asyncio.sleep(1.0)
     assert len(posts(studio, "· recap")) == 1 and len(posts(studio, "· episode")) == 1
 
 
-async def _premiered(studio: Studio) -> list[object]:
+async def _premiered(studio: Studio) -> list[Premiere]:
     return [p for p in await rows(studio) if p.status == PremiereStatus.PREMIERED]
+
+
+async def _upcoming(studio: Studio) -> list[Premiere]:
+    return [p for p in await rows(studio) if p.status == PremiereStatus.SCHEDULED]
 
 
 async def test_past_the_grace_window_it_is_missed_and_the_showrunner_told(studio: Studio) -> None:
