@@ -29,7 +29,12 @@ from pipeline.registry import ProviderRegistry
 from storage import ledger, queue
 from storage.briefs import ShotRecord, shot_record
 from storage.db import Database
-from storage.job_outputs import get_take, take_jobs_count
+from storage.job_outputs import (
+    get_take,
+    mark_shot_generating,
+    settle_shot_status,
+    take_jobs_count,
+)
 from storage.ledger import BudgetRefusal
 from storage.models import GuildSettings, Job, JobStatus
 from storage.references import reference_assets
@@ -180,6 +185,8 @@ async def _write_jobs(
     for job in jobs:
         job.params = {**job.params, "batch_ids": batch_ids}
     await session.flush()
+    for shot_id in {spec.shot_id for spec in specs if spec.kind == JobKind.TAKE and spec.shot_id}:
+        await mark_shot_generating(session, guild_id, shot_id)
     await notices.job_progress(session, jobs[0], JobStatus.QUEUED, now)
     await session.commit()
     return Enqueued(
@@ -498,6 +505,8 @@ async def cancel_job(
                 now=now,
             )
         await queue.wake_dependents(session, guild_id, job_id)
+        if job.kind == JobKind.TAKE.value and job.shot_id is not None:
+            await settle_shot_status(session, guild_id, job.shot_id)
         await notices.job_failed(
             session,
             job,

@@ -28,13 +28,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pipeline import notices
 from pipeline.finish import TAKE_KIND, Download, Finisher
-from pipeline.jobs import check_transition, request_from_job, submit_key
+from pipeline.jobs import JobKind, check_transition, request_from_job, submit_key
 from pipeline.providers.base import GenRequest, PollResult, Provider, ProviderState, SubmitResult
 from pipeline.registry import ProviderRegistry, UnknownProvider
 from pipeline.retry import Phase, Reason, RetryDecision, RetryPolicy
 from storage import ledger, queue
 from storage.db import Database
-from storage.job_outputs import asset_sha256, get_take, insert_take, take_of_job
+from storage.job_outputs import (
+    asset_sha256,
+    get_take,
+    insert_take,
+    settle_shot_status,
+    take_of_job,
+)
 from storage.media import MediaStore, MediaTooLarge
 from storage.models import Job, JobStatus
 from storage.queue import Claim
@@ -354,6 +360,7 @@ class Executor:
                 now=now,
             )
             await queue.wake_dependents(s, job.guild_id, _id(job))
+            await _settle_shot(s, job)
             await notices.take_ready(s, job, take, now)
             await notices.job_progress(s, job, S.SUCCEEDED, now)
 
@@ -409,6 +416,7 @@ class Executor:
                     now=now,
                 )
             await queue.wake_dependents(s, job.guild_id, _id(job))
+            await _settle_shot(s, job)
             await notices.job_failed(
                 s,
                 job,
@@ -441,6 +449,7 @@ class Executor:
         now = utcnow()
 
         async def after(s: AsyncSession) -> None:
+            await _settle_shot(s, job)
             await notices.job_needs_review(s, job, reason=reason, detail=detail, now=now)
             await notices.job_progress(s, job, S.NEEDS_REVIEW, now)
 
@@ -590,6 +599,12 @@ class Executor:
                     raise LookupError(f"input {name}: asset {asset_id} not found")
                 paths[name] = str(await self.store.local_path(sha))
         return paths
+
+
+async def _settle_shot(session: AsyncSession, job: Job) -> None:
+    """A take job ended: the shot moves on to review (or back to draft) when it was the last."""
+    if job.kind == JobKind.TAKE.value and job.shot_id is not None:
+        await settle_shot_status(session, job.guild_id, job.shot_id)
 
 
 async def _try_cancel(registry: ProviderRegistry, job: Job, handle: dict[str, Any]) -> None:
