@@ -399,6 +399,12 @@ async def enqueue_finishing(
             inputs_from["audio"] = {"job": voice_job_id, "media": "audio"}
             depends.append(voice_job_id)
         chosen = registry[provider or registry.default_for(capability).name]
+        # The finished take keeps the shot's length and the series' house format.
+        width, height, fps, duration_s = 1280, 720, 24, 5.0
+        if shot_id is not None:
+            record = await _record(session, guild_id, shot_id)
+            width, height, fps = _house(record)
+            duration_s = record.shot.duration_s
         spec = JobSpec(
             kind=kind,
             shot_id=shot_id,
@@ -406,6 +412,10 @@ async def enqueue_finishing(
             request=GenRequest(
                 capability=capability,
                 prompt="",
+                duration_s=duration_s,
+                width=width,
+                height=height,
+                fps=fps,
                 seed=distinct_seeds(1)[0],
                 inputs={"face": face_image} if face_image else {},
                 options=options or {},

@@ -261,6 +261,11 @@ async def test_lipsync_waits_for_take_and_voice_and_gets_their_files(
     last = fake.requests[-1]
     assert last.capability.value == "lipsync"
     assert set(last.inputs) == {"video", "audio"}
+    # The finished take keeps the shot's length and the house format (not a 5 s default).
+    take_request = fake.requests[0]
+    assert (last.duration_s, last.width, last.height, last.fps) == (
+        take_request.duration_s, take_request.width, take_request.height, take_request.fps,
+    )  # fmt: skip
     assert all(await asyncio.to_thread(lambda: [Path(p).is_file() for p in last.inputs.values()]))
     assert fake.requests[1].options["voice"] == "en-f1"
 
