@@ -24,8 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bot.sandbox import Sandbox
 from storage import bible
@@ -57,7 +56,7 @@ async def start_bot(sandbox: Sandbox, folder: Path, log: Path) -> asyncio.subpro
     out = log.open("ab")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=child_env(sandbox, folder),
-        stdout=out, stderr=out, cwd=ROOT,
+        stdout=out, stderr=out, cwd=sys.path[0],
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while sandbox.gateway.identify_count == before:
