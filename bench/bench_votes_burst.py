@@ -127,10 +127,12 @@ async def run(url: str, label: str, members: int, spread: float, work: Path) -> 
                 tally = await votes.tally(s, int(guild.id), review)
             exact = len(rows) == members and tally.voters == members
             ms = [a * 1000 for a in acks]
-            print(f"{label}: {members} members ({len(results)} clicks incl. 50 double) in {wall:.1f} s"
-                  f" (spread {spread:.0f} s)")  # fmt: skip
-            print(f"  ack  p50 {percentile(ms, 50):6.1f} ms  p90 {percentile(ms, 90):6.1f} ms  "
-                  f"p99 {percentile(ms, 99):6.1f} ms  max {max(ms):6.1f} ms  late(>3 s) {late}")  # fmt: skip
+            clicks = len(results)
+            print(f"{label}: {members} members ({clicks} clicks incl. 50 double) in "
+                  f"{wall:.1f} s (spread {spread:.0f} s)")  # fmt: skip
+            p50, p90, p99 = (percentile(ms, q) for q in (50, 90, 99))
+            print(f"  ack  p50 {p50:6.1f} ms  p90 {p90:6.1f} ms  p99 {p99:6.1f} ms  "
+                  f"max {max(ms):6.1f} ms  late(>3 s) {late}")  # fmt: skip
             print(f"  answer p50 {percentile(answers, 50) * 1000:6.0f} ms  "
                   f"p99 {percentile(answers, 99) * 1000:6.0f} ms")  # fmt: skip
             print(f"  votes stored {len(rows)}, tally {[c.votes for c in tally.counts]}, "

@@ -1,4 +1,5 @@
-"""Dailies in storage: reviews (one vote per shot), votes, tallies, flags, locking, credits.
+"""Dailies in storage: votes, tallies and closing (reviews, flags and credits: storage/reviews.py,
+re-exported here).
 
 Every function takes ``guild_id`` first after the session/database and filters by it: a review
 or a take of another server is "not found". Errors carry translation keys (commands/dailies).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, text, update
@@ -23,27 +23,72 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import reviews
 from storage.db import Database
-from storage.errors import NotAllowed, NotFound
+from storage.errors import NotAllowed
 from storage.models import (
-    TERMINAL_JOB_STATUSES,
-    Character,
-    Contribution,
-    ContributionRole,
-    GuildSettings,
-    Job,
     Review,
     Shot,
-    ShotCharacter,
     ShotStatus,
     Take,
-    TakeFlag,
     TakeKind,
     Vote,
-    VoteMode,
 )
 from storage.queue import writing
+from storage.reviews import (
+    VOTE_FIELDS,
+    ballot_takes,
+    contributions,
+    flag_take,
+    flags_of,
+    get_review,
+    open_review,
+    open_reviews,
+    review_by_message,
+    review_of_shot,
+    second_flag,
+    set_deadline,
+    set_review_place,
+    set_vote_settings,
+    take_in_review,
+    takes_in_progress,
+    update_shot_action,
+)
 from storage.types import utcnow
+
+# Re-exported: callers find the whole dailies storage API here.
+__all__ = [
+    "VOTE_FIELDS",
+    "VOTE_LOCK_SPACE",
+    "CastResult",
+    "Closing",
+    "TakeCount",
+    "Tally",
+    "ballot_takes",
+    "cast_vote",
+    "close_review",
+    "contributions",
+    "drop_votes",
+    "flag_take",
+    "flags_of",
+    "get_review",
+    "member_weight",
+    "open_review",
+    "open_reviews",
+    "review_by_message",
+    "review_of_shot",
+    "second_flag",
+    "set_deadline",
+    "set_review_place",
+    "set_vote_settings",
+    "take_in_review",
+    "takes_in_progress",
+    "tally",
+    "update_shot_action",
+    "vote_of",
+    "voter_ids",
+    "withdraw_vote",
+]
 
 VOTE_LOCK_SPACE = 0x0DA1  # pg advisory lock namespace: (this, review id) guards a vote vs its close
 
@@ -99,133 +144,6 @@ class Closing:
     credited: list[tuple[int, str]] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------------- reviews
-
-
-async def get_review(session: AsyncSession, guild_id: int, review_id: int) -> Review:
-    review = await session.get(Review, review_id)
-    if review is None or review.guild_id != guild_id:
-        raise NotFound("dailies.review_not_found")
-    return review
-
-
-async def review_of_shot(session: AsyncSession, guild_id: int, shot_id: int) -> Review | None:
-    """The shot's latest review (open or closed), or None."""
-    return (
-        await session.exec(
-            select(Review)
-            .where(Review.guild_id == guild_id, Review.shot_id == shot_id)
-            .order_by(col(Review.id).desc())
-        )
-    ).first()
-
-
-async def open_reviews(session: AsyncSession, guild_id: int) -> list[Review]:
-    return list(
-        (
-            await session.exec(
-                select(Review)
-                .where(Review.guild_id == guild_id, col(Review.closed_at).is_(None))
-                .order_by(col(Review.id))
-            )
-        ).all()
-    )
-
-
-async def open_review(
-    session: AsyncSession,
-    guild_id: int,
-    shot_id: int,
-    *,
-    mode: VoteMode,
-    deadline_at: datetime | None,
-    quorum: int,
-) -> tuple[Review, bool]:
-    """The shot's open review, or a new one (True). The shot goes to ``in_review``. Commits."""
-    shot = await session.get(Shot, shot_id)
-    if shot is None or shot.guild_id != guild_id:
-        raise NotFound("dailies.shot_not_found")
-    existing = await review_of_shot(session, guild_id, shot_id)
-    if existing is not None and existing.closed_at is None:
-        return existing, False
-    review = Review(
-        guild_id=guild_id, shot_id=shot_id, mode=mode, deadline_at=deadline_at, quorum=quorum
-    )
-    session.add(review)
-    if shot.status != ShotStatus.LOCKED:
-        shot.status = ShotStatus.IN_REVIEW
-        shot.updated_at = utcnow()
-        session.add(shot)
-    await session.commit()
-    await session.refresh(review)
-    return review, True
-
-
-async def set_review_place(
-    session: AsyncSession,
-    guild_id: int,
-    review_id: int,
-    *,
-    thread_id: int | None = None,
-    message_id: int | None = None,
-) -> Review:
-    """Where the dailies were posted (the thread, then the ballot message). Commits."""
-    review = await get_review(session, guild_id, review_id)
-    if thread_id is not None:
-        review.thread_id = thread_id
-    if message_id is not None:
-        review.message_id = message_id
-    session.add(review)
-    await session.commit()
-    return review
-
-
-async def set_deadline(
-    session: AsyncSession, guild_id: int, review_id: int, deadline_at: datetime | None
-) -> Review:
-    review = await get_review(session, guild_id, review_id)
-    if review.closed_at is not None:
-        raise NotAllowed("dailies.closed")
-    review.deadline_at = deadline_at
-    session.add(review)
-    await session.commit()
-    return review
-
-
-async def ballot_takes(session: AsyncSession, guild_id: int, shot_id: int) -> list[Take]:
-    """The takes members choose between: the shot's raw takes that have a picture, A, B, C..."""
-    rows = (
-        await session.exec(
-            select(Take).where(
-                Take.guild_id == guild_id,
-                Take.shot_id == shot_id,
-                Take.kind == TakeKind.RAW,
-                col(Take.video_asset_id).is_not(None),
-            )
-        )
-    ).all()
-    return sorted(rows, key=lambda t: (len(t.label), t.label, t.id or 0))
-
-
-async def take_in_review(
-    session: AsyncSession, guild_id: int, review_id: int, take_id: int
-) -> tuple[Review, Take]:
-    """The review and the take a custom id names, checked to belong together and to the guild.
-
-    A take of another server is "not found"; a take of another shot is refused: a forged or
-    stale custom id must never count for the wrong shot."""
-    review = await get_review(session, guild_id, review_id)
-    take = await session.get(Take, take_id)
-    if take is None or take.guild_id != guild_id:
-        raise NotFound("dailies.take_not_found")
-    if take.shot_id != review.shot_id:
-        raise NotAllowed("dailies.take_not_in_review")
-    return review, take
-
-
-# ---------------------------------------------------------------------- votes
-
-
 def member_weight(role_ids: Iterable[int], weights: Mapping[str, float]) -> float:
     """The heaviest weight among the member's roles (1.0 when none of them is weighted)."""
     found = [float(weights[str(r)]) for r in role_ids if str(r) in weights]
@@ -243,52 +161,84 @@ async def cast_vote(
 ) -> CastResult:
     """One member's vote on a shot, changeable until the close; one row per member whatever
     the number of clicks or clients. Raises ``NotAllowed("dailies.closed")`` after the close."""
+    if not db.is_sqlite:
+        return await _cast_vote_postgres(db, guild_id, review_id, take_id, member_id, weight)
     async with db.session() as session:
-        review, take = await take_in_review(session, guild_id, review_id, take_id)
-        if review.closed_at is not None:
-            raise NotAllowed("dailies.closed")
-        if take.kind != TakeKind.RAW or take.video_asset_id is None:
-            raise NotAllowed("dailies.take_not_in_review")
-        shot_id = review.shot_id
-        previous = (
-            await session.exec(
-                select(Vote.take_id).where(Vote.shot_id == shot_id, Vote.member_id == member_id)
-            )
-        ).first()
-        before = await session.get(Take, previous) if previous and previous != take_id else None
-    # SQLite: our own writers queue on a lock instead of sleeping in SQLite's busy handler.
-    async with writing(db), db.session() as session:
-        dialect = (await session.connection()).dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        now = utcnow()
-        statement = insert(Vote).values(
-            guild_id=guild_id, shot_id=shot_id, take_id=take_id, member_id=member_id,
-            weight=weight, created_at=now, updated_at=now,
-        )  # fmt: skip
-        statement = statement.on_conflict_do_update(
-            index_elements=["shot_id", "member_id"],
-            set_={"take_id": take_id, "weight": weight, "updated_at": now},
+        review, take, previous, before = await _ballot_check(
+            session, guild_id, review_id, take_id, member_id
         )
-        # Write first (SQLite: take the one write lock before reading), then check the review
-        # is still open under a lock the close must wait for (Postgres: FOR SHARE).
-        if dialect == "postgresql":
-            # Shared with other votes, exclusive with the close (which takes it before its
-            # UPDATE): cheaper than FOR SHARE on the review row, which writes a multixact on
-            # the row for every voter of a burst.
-            await session.exec(
-                text("SELECT pg_advisory_xact_lock_shared(:a, :b)"),
-                params={"a": VOTE_LOCK_SPACE, "b": review_id},
-            )  # type: ignore[call-overload]
-        await session.exec(statement)
+    # SQLite: our own writers queue on a lock instead of sleeping in SQLite's busy handler.
+    # The write comes first in its transaction: it takes SQLite's one write lock before the
+    # review is read again, so a close cannot commit in between.
+    async with writing(db), db.session() as session:
+        await session.exec(_upsert(sqlite.insert, guild_id, review.shot_id, take_id, member_id,
+                                   weight))  # fmt: skip
         check = select(Review.closed_at).where(Review.id == review_id)
         if (await session.exec(check)).first() is not None:
             await session.rollback()
             raise NotAllowed("dailies.closed")
         await session.commit()
+    return _result(take, previous, before)
+
+
+async def _cast_vote_postgres(
+    db: Database, guild_id: int, review_id: int, take_id: int, member_id: int, weight: float
+) -> CastResult:
+    """One transaction: a shared advisory lock on the review (the close takes it exclusively
+    before marking the review closed, so a vote is either counted or refused), the checks,
+    the upsert. Cheaper than ``FOR SHARE`` on the review row, which writes a multixact on the
+    row for every voter of a burst."""
+    async with db.session() as session:
+        await session.exec(
+            text("SELECT pg_advisory_xact_lock_shared(:a, :b)"),
+            params={"a": VOTE_LOCK_SPACE, "b": review_id},
+        )  # type: ignore[call-overload]
+        review, take, previous, before = await _ballot_check(
+            session, guild_id, review_id, take_id, member_id
+        )
+        await session.exec(_upsert(postgresql.insert, guild_id, review.shot_id, take_id,
+                                   member_id, weight))  # fmt: skip
+        await session.commit()
+    return _result(take, previous, before)
+
+
+async def _ballot_check(
+    session: AsyncSession, guild_id: int, review_id: int, take_id: int, member_id: int
+) -> tuple[Review, Take, int | None, Take | None]:
+    review, take = await take_in_review(session, guild_id, review_id, take_id)
+    if review.closed_at is not None:
+        raise NotAllowed("dailies.closed")
+    if take.kind != TakeKind.RAW or take.video_asset_id is None:
+        raise NotAllowed("dailies.take_not_in_review")
+    previous = (
+        await session.exec(
+            select(Vote.take_id).where(Vote.shot_id == review.shot_id, Vote.member_id == member_id)
+        )
+    ).first()
+    before = await session.get(Take, previous) if previous and previous != take_id else None
+    return review, take, previous, before
+
+
+def _upsert(
+    insert: Any, guild_id: int, shot_id: int, take_id: int, member_id: int, weight: float
+) -> Any:
+    now = utcnow()
+    statement = insert(Vote).values(
+        guild_id=guild_id, shot_id=shot_id, take_id=take_id, member_id=member_id,
+        weight=weight, created_at=now, updated_at=now,
+    )  # fmt: skip
+    return statement.on_conflict_do_update(
+        index_elements=["shot_id", "member_id"],
+        set_={"take_id": take_id, "weight": weight, "updated_at": now},
+    )
+
+
+def _result(take: Take, previous: int | None, before: Take | None) -> CastResult:
+    assert take.id is not None
     if previous is None:
-        return CastResult("new", take_id, None, take.label)
-    outcome = "same" if previous == take_id else "changed"
-    return CastResult(outcome, take_id, previous, take.label, before.label if before else "")
+        return CastResult("new", take.id, None, take.label)
+    outcome = "same" if previous == take.id else "changed"
+    return CastResult(outcome, take.id, previous, take.label, before.label if before else "")
 
 
 async def withdraw_vote(
@@ -362,100 +312,6 @@ async def tally(session: AsyncSession, guild_id: int, review: Review) -> Tally:
     return Tally(review.id, review.shot_id, counts, voters, review.quorum)
 
 
-# ---------------------------------------------------------------------- flags
-
-
-async def flag_take(
-    session: AsyncSession,
-    guild_id: int,
-    review_id: int,
-    take_id: int,
-    member_id: int,
-    *,
-    reason: str,
-    timecode_s: float | None,
-) -> tuple[TakeFlag, bool]:
-    """Flag an artifact (reason + timecode); a member flags a take once (True if new). Commits."""
-    _review, take = await take_in_review(session, guild_id, review_id, take_id)
-    existing = (
-        await session.exec(
-            select(TakeFlag).where(TakeFlag.take_id == take_id, TakeFlag.member_id == member_id)
-        )
-    ).first()
-    if existing is not None:
-        return existing, False
-    flag = TakeFlag(
-        guild_id=guild_id, take_id=take_id, member_id=member_id,
-        reason=reason.strip()[:300], timecode_s=timecode_s,
-    )  # fmt: skip
-    session.add(flag)
-    await session.flush()
-    await _recount_flags(session, take)
-    await session.commit()
-    await session.refresh(flag)
-    return flag, True
-
-
-async def second_flag(
-    session: AsyncSession, guild_id: int, review_id: int, take_id: int, member_id: int
-) -> tuple[TakeFlag, bool]:
-    """Agree with the first flag on a take ("me too"). Commits."""
-    _review, take = await take_in_review(session, guild_id, review_id, take_id)
-    first = (
-        await session.exec(
-            select(TakeFlag)
-            .where(TakeFlag.take_id == take_id, col(TakeFlag.seconds_flag_id).is_(None))
-            .order_by(col(TakeFlag.id))
-        )
-    ).first()
-    if first is None:
-        raise NotFound("dailies.no_flag")
-    existing = (
-        await session.exec(
-            select(TakeFlag).where(TakeFlag.take_id == take_id, TakeFlag.member_id == member_id)
-        )
-    ).first()
-    if existing is not None:
-        return existing, False
-    flag = TakeFlag(
-        guild_id=guild_id, take_id=take_id, member_id=member_id,
-        reason=first.reason, timecode_s=first.timecode_s, seconds_flag_id=first.id,
-    )  # fmt: skip
-    session.add(flag)
-    await session.flush()
-    await _recount_flags(session, take)
-    await session.commit()
-    return flag, True
-
-
-async def _recount_flags(session: AsyncSession, take: Take) -> None:
-    count = (await session.exec(select(func.count()).where(TakeFlag.take_id == take.id))).one()
-    take.flag_count = int(count)
-    session.add(take)
-
-
-async def flags_of(session: AsyncSession, guild_id: int, take_ids: list[int]) -> list[TakeFlag]:
-    """Original flags (not seconds) on these takes, oldest first."""
-    if not take_ids:
-        return []
-    return list(
-        (
-            await session.exec(
-                select(TakeFlag)
-                .where(
-                    TakeFlag.guild_id == guild_id,
-                    col(TakeFlag.take_id).in_(take_ids),
-                    col(TakeFlag.seconds_flag_id).is_(None),
-                )
-                .order_by(col(TakeFlag.id))
-            )
-        ).all()
-    )
-
-
-# ---------------------------------------------------------------------- closing
-
-
 async def close_review(
     db: Database,
     guild_id: int,
@@ -470,7 +326,8 @@ async def close_review(
     draft), and the credits are written. Raises ``NotAllowed("dailies.closed")`` when another
     close got there first: exactly one closing wins."""
     names = names or {}
-    async with db.session() as session:
+    # SQLite: queued with our votes' writes (it reads before it writes).
+    async with writing(db), db.session() as session:
         review = await get_review(session, guild_id, review_id)
         winner: Take | None = None
         if winner_take_id is not None:
@@ -502,145 +359,6 @@ async def close_review(
         shot.updated_at = now
         session.add(shot)
         counts = await tally(session, guild_id, review)
-        credited = await _credit(session, guild_id, shot, names) if not veto else []
+        credited = await reviews.credit(session, guild_id, shot, names) if not veto else []
         await session.commit()
         return Closing(review, counts, None if veto else winner, shot, credited)
-
-
-async def _credit(
-    session: AsyncSession, guild_id: int, shot: Shot, names: Mapping[int, str]
-) -> list[tuple[int, str]]:
-    """Contributions for the credits: the writer, the voters, the flaggers, the performers
-    (members who created the characters on screen). Idempotent per (shot, member, role)."""
-    assert shot.id is not None
-    wanted: list[tuple[int, ContributionRole]] = [(shot.created_by, ContributionRole.WRITER)]
-    wanted += [(m, ContributionRole.VOTER) for m in await voter_ids(session, guild_id, shot.id)]
-    takes = (await session.exec(select(Take.id).where(Take.shot_id == shot.id))).all()
-    flaggers = (
-        await session.exec(select(TakeFlag.member_id).where(col(TakeFlag.take_id).in_(takes)))
-    ).all()
-    wanted += [(m, ContributionRole.FLAGGER) for m in set(flaggers)]
-    performers = (
-        await session.exec(
-            select(Character.created_by)
-            .join(ShotCharacter, col(ShotCharacter.character_id) == col(Character.id))
-            .where(ShotCharacter.guild_id == guild_id, ShotCharacter.shot_id == shot.id)
-        )
-    ).all()
-    wanted += [(m, ContributionRole.PERFORMER) for m in set(performers)]
-    have = set(
-        (
-            await session.exec(
-                select(Contribution.member_id, Contribution.role).where(
-                    Contribution.guild_id == guild_id, Contribution.shot_id == shot.id
-                )
-            )
-        ).all()
-    )
-    added: list[tuple[int, str]] = []
-    for member_id, role in dict.fromkeys(wanted):
-        if (member_id, role) in have:
-            continue
-        session.add(
-            Contribution(
-                guild_id=guild_id, episode_id=shot.episode_id, shot_id=shot.id,
-                member_id=member_id, member_name=names.get(member_id, "")[:100], role=role,
-            )
-        )  # fmt: skip
-        added.append((member_id, role.value))
-    return added
-
-
-async def contributions(session: AsyncSession, guild_id: int, shot_id: int) -> list[Contribution]:
-    return list(
-        (
-            await session.exec(
-                select(Contribution)
-                .where(Contribution.guild_id == guild_id, Contribution.shot_id == shot_id)
-                .order_by(col(Contribution.id))
-            )
-        ).all()
-    )
-
-
-async def update_shot_action(
-    session: AsyncSession, guild_id: int, shot_id: int, action: str
-) -> Shot:
-    """A remix: the shot's action (what the prompt is compiled from) as the member edited it."""
-    shot = await session.get(Shot, shot_id)
-    if shot is None or shot.guild_id != guild_id:
-        raise NotFound("dailies.shot_not_found")
-    shot.action = action.strip()[:2000]
-    shot.updated_at = utcnow()
-    session.add(shot)
-    await session.commit()
-    return shot
-
-
-async def review_by_message(session: AsyncSession, guild_id: int, message_id: int) -> Review | None:
-    """The review whose ballot (buttons or poll) is this message."""
-    return (
-        await session.exec(
-            select(Review).where(Review.guild_id == guild_id, Review.message_id == message_id)
-        )
-    ).first()
-
-
-async def takes_in_progress(session: AsyncSession, guild_id: int, shot_id: int) -> int:
-    """Take jobs of the shot that have not ended (dailies wait until this is 0)."""
-    return int(
-        (
-            await session.exec(
-                select(func.count()).where(
-                    Job.guild_id == guild_id,
-                    Job.shot_id == shot_id,
-                    Job.kind == "take",
-                    col(Job.status).not_in(list(TERMINAL_JOB_STATUSES)),
-                )
-            )
-        ).one()
-    )
-
-
-VOTE_FIELDS = frozenset(
-    {
-        "vote_mode",
-        "vote_live_counts",
-        "vote_hours",
-        "vote_quorum",
-        "vote_min_account_age_days",
-        "vote_role_weights",
-        "voter_role_id",
-    }
-)
-
-
-async def set_vote_settings(db: Database, guild_id: int, **changes: Any) -> GuildSettings:
-    """The only writer of the server's vote settings (/dailies settings). None keeps a field;
-    ``voter_role_id=0`` clears the voter role; a weight of 1 removes a role's weight."""
-    unknown = set(changes) - VOTE_FIELDS
-    if unknown:
-        raise ValueError(f"not vote settings: {sorted(unknown)}")
-    async with db.session() as session:
-        row = await session.get(GuildSettings, guild_id)
-        if row is None:
-            row = GuildSettings(guild_id=guild_id)
-            session.add(row)
-        for name, value in changes.items():
-            if value is None:
-                continue
-            if name == "voter_role_id":
-                value = value or None
-            if name == "vote_role_weights":
-                merged = dict(row.vote_role_weights or {})
-                for role, weight in dict(value).items():
-                    if float(weight) == 1.0:
-                        merged.pop(str(role), None)
-                    else:
-                        merged[str(role)] = float(weight)
-                value = merged
-            setattr(row, name, value)
-        row.updated_at = utcnow()
-        await session.commit()
-        await session.refresh(row)
-    return row

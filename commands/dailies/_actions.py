@@ -63,30 +63,52 @@ def check_voter(interaction: Interaction, settings: GuildSettings) -> float:
     return votes.member_weight(role_ids, settings.vote_role_weights)
 
 
-_settings_cache: dict[int, tuple[float, GuildSettings]] = {}
 SETTINGS_TTL_S = 2.0
 
 
-async def vote_settings(db: Any, guild_id: int) -> GuildSettings:
-    """The server's settings, read at most every ``SETTINGS_TTL_S`` during a burst of votes
-    (a change made elsewhere shows within that time; /dailies settings forgets it at once)."""
-    now = time.monotonic()
-    cached = _settings_cache.get(guild_id)
-    if cached is not None and now - cached[0] < SETTINGS_TTL_S:
-        return cached[1]
-    settings = await get_settings(db, guild_id)
-    _settings_cache[guild_id] = (now, settings)
-    return settings
+class SettingsCache:
+    """The server's settings, read at most every ``SETTINGS_TTL_S`` during a burst of votes (a
+    change made by another process shows within that time; /dailies settings forgets at once).
+    One per bot (``settings_cache(bot)``), not per module: an extension reload must not leave
+    two caches, one forgotten and one stale."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[float, GuildSettings]] = {}
+        self.generation: dict[int, int] = {}
+
+    async def get(self, db: Any, guild_id: int) -> GuildSettings:
+        now = time.monotonic()
+        cached = self.entries.get(guild_id)
+        if cached is not None and now - cached[0] < SETTINGS_TTL_S:
+            return cached[1]
+        generation = self.generation.get(guild_id, 0)
+        settings = await get_settings(db, guild_id)
+        # A read that started before a change must not put the old settings back.
+        if self.generation.get(guild_id, 0) == generation:
+            self.entries[guild_id] = (now, settings)
+        return settings
+
+    def forget(self, guild_id: int) -> None:
+        self.generation[guild_id] = self.generation.get(guild_id, 0) + 1
+        self.entries.pop(guild_id, None)
 
 
-def forget_settings(guild_id: int) -> None:
-    _settings_cache.pop(guild_id, None)
+def settings_cache(bot: Any) -> SettingsCache:
+    cache = getattr(bot, "_dailies_settings", None)
+    if not isinstance(cache, SettingsCache) or type(cache).__module__ != __name__:
+        cache = SettingsCache()
+        bot._dailies_settings = cache
+    return cache
+
+
+def forget_settings(bot: Any, guild_id: int) -> None:
+    settings_cache(bot).forget(guild_id)
 
 
 async def vote(interaction: Interaction, review_id: int, take_id: int) -> None:
     bot = bot_of(interaction)
     guild_id = interaction.guild_id or 0
-    settings = await vote_settings(bot.db, guild_id)
+    settings = await settings_cache(bot).get(bot.db, guild_id)
     weight = check_voter(interaction, settings)
     result = await votes.cast_vote(
         bot.db, guild_id, review_id, take_id, interaction.user.id, weight=weight

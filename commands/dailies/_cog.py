@@ -192,7 +192,7 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
             voter_role_id=role_id, vote_min_account_age_days=min_account_days,
             vote_role_weights=weights,
         )  # fmt: skip
-        _actions.forget_settings(guild_id)
+        _actions.forget_settings(bot, guild_id)
         locale = await locale_of(interaction)
         shown = ", ".join(f"<@&{r}> ×{w:g}" for r, w in saved.vote_role_weights.items()) or "—"
         await interaction.followup.send(
