@@ -9,6 +9,7 @@ title over the opening card (local espeak voice), and the recap ends on the new 
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pipeline.cut.words import word
 from pipeline.media.cuts import excerpt, lay_sound
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.house import AUDIO_RATE, HouseFormat
+from pipeline.media.probe import aprobe
 from storage.cuts import Credits, CutShot, EpisodeForCut
 
 MIN_MOMENT_S, MAX_MOMENT_S = 1.5, 4.0
@@ -41,6 +43,7 @@ class Moment:
     start_s: float  # within its take
     length_s: float
     score: float
+    copy: bool = False  # whole keyframe intervals: stream-copied
 
 
 def score(shot: CutShot) -> float:
@@ -49,21 +52,55 @@ def score(shot: CutShot) -> float:
 
 
 def moment_of(shot: CutShot, take_s: float, house: HouseFormat) -> Moment:
-    """The best 1.5-4 s of a take: around its memorable (else first) line, else its middle."""
+    """The best 1.5-4 s of a take: around its memorable (else first) line, else its middle.
+
+    Where it can, the moment is whole keyframe intervals of the take (the house format puts a
+    keyframe every 2 s, closed GOPs), so it is copied, not encoded: a recap of 60 s then costs
+    seconds, not a minute of encoding.
+    """
     take_s = max(take_s, 1.0 / house.fps)
     cues = line_cues(shot, 0.0, take_s)
     if cues:
         pick = next(
             (c for c, line in zip(cues, shot.lines, strict=True) if line.memorable), cues[0]
         )
-        length = min(MAX_MOMENT_S, max(MIN_MOMENT_S, pick.end_s - pick.start_s + 0.5))
+        want = min(MAX_MOMENT_S, max(MIN_MOMENT_S, pick.end_s - pick.start_s + 0.5))
         start = max(0.0, pick.start_s - 0.15)
     else:
-        length = min(MAX_MOMENT_S, max(MIN_MOMENT_S, take_s * 0.5))
-        start = max(0.0, (take_s - length) / 2)
-    length = house.exact_duration(min(length, take_s))
+        want = min(MAX_MOMENT_S, max(MIN_MOMENT_S, take_s * 0.5))
+        start = max(0.0, (take_s - want) / 2)
+    gop_s = house.gop / house.fps
+    key = math.floor(start / gop_s + 1e-9) * gop_s
+    whole = house.exact_duration(min(take_s - key, math.ceil(want / gop_s - 1e-9) * gop_s))
+    if MIN_MOMENT_S <= whole <= MAX_MOMENT_S and start - key < 1.0:
+        return Moment(shot, key, whole, score(shot), copy=True)
+    length = house.exact_duration(min(want, take_s))
     start = max(0.0, min(start, take_s - length))
     return Moment(shot, round(start * house.fps) / house.fps, length, score(shot))
+
+
+async def copy_excerpt(src: Path, dst: Path, house: HouseFormat, *, start_s: float,
+                       duration_s: float) -> bool:  # fmt: skip
+    """Whole GOPs of a house take, picture copied; False if the copy is not frame-exact."""
+    frames = house.frames_for(duration_s)
+    samples = round(frames / house.fps * AUDIO_RATE)
+    await run_ffmpeg(
+        [
+            "-ss", f"{start_s:.6f}", "-i", str(src), "-map", "0:v:0", "-map", "0:a:0",
+            # Closed GOPs: the first N packets in decode order are exactly the first N frames.
+            "-frames:v", str(frames), "-c:v", "copy",
+            "-af", f"asetpts=PTS-STARTPTS,apad=whole_len={samples},atrim=end_sample={samples}",
+            *house.audio_args(), "-movflags", "+faststart", "-f", "mp4", str(dst),
+        ],
+        total_s=duration_s, timeout_s=60,
+    )  # fmt: skip
+    info = await aprobe(dst)
+    return (
+        info.video is not None
+        and info.video.frames == frames
+        and info.video.constant_rate
+        and abs(info.video.duration_s - frames / house.fps) < 0.5 / house.fps
+    )
 
 
 def plan_recap(
@@ -157,8 +194,11 @@ async def render_recap(
 
     async def cut_moment(m: Moment) -> Path:
         out = work_dir / f"excerpt-{m.shot.shot_id}.mp4"
-        await excerpt(take_paths[m.shot.shot_id], out, house, start_s=m.start_s,
-                      duration_s=m.length_s)  # fmt: skip
+        src = take_paths[m.shot.shot_id]
+        if m.copy and await copy_excerpt(src, out, house, start_s=m.start_s,
+                                         duration_s=m.length_s):  # fmt: skip
+            return out
+        await excerpt(src, out, house, start_s=m.start_s, duration_s=m.length_s)
         return out
 
     async def closing_clip() -> Path:

@@ -9,7 +9,7 @@ import opentimelineio as otio
 import pytest
 
 from pipeline.cut import CutOptions, CutRequest, NothingToRecap, check_cut, run_export, run_render
-from pipeline.media import aprobe
+from pipeline.media import aprobe, measure_loudness
 from storage.cuts import credits_for, earlier_shots, episode_for_cut
 from storage.db import Database
 from storage.errors import NotFound
@@ -84,7 +84,12 @@ async def test_recap_picks_key_moments_in_story_order_within_length(
     assert {"1.2.1", "2.1.1", "2.2.1"} <= set(codes)  # voted, key, memorable
     assert all(1.5 - 1e-6 <= p.duration_s <= 4.0 + 1e-6 for p in excerpts)
     info = await aprobe(outcome.rendered.path)
-    assert info.video is not None and info.video.duration_s <= 30.0
+    assert info.video is not None and info.audio is not None
+    assert info.video.duration_s <= 30.0 and info.video.constant_rate
+    assert abs(info.video.duration_s - outcome.plan.duration_s) <= 1 / 24
+    assert abs(info.audio.duration_s - info.video.duration_s) <= 1 / 24
+    loud = await measure_loudness(outcome.rendered.path)
+    assert abs(loud.integrated_lufs - -16.0) <= 1.0
     async with db.session() as s:
         assert len(await earlier_shots(s, GUILD, third.episode_id)) == 5
 
