@@ -38,7 +38,7 @@ async def shot_with_takes(
             await session.commit()
         shot_id = shot.id or 0
     res = await studio.slash(studio.crew, "shot queue", {"shot": "1.1.1", "takes": takes})
-    await res.acknowledged()
+    await res.reply()  # the jobs exist once the member has the answer
     await drain(studio)
     await ballot(studio)
     return shot_id
