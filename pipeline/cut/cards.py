@@ -63,19 +63,28 @@ def scene_image(
 def slate_image(
     shot: CutShot, episode: EpisodeForCut, house: HouseFormat, locale: str
 ) -> Image.Image:
-    """A preview's stand-in for a shot without a locked take."""
-    return slate(
+    """A preview's stand-in for a shot without a locked take: the slate, and under it in full
+    "Shot 2.1.3: waiting for takes"."""
+    image = slate(
         [
-            ("", word("waiting", locale, code=shot.code)),
             (word("shot", locale), shot.code),
             (word("status", locale), word("status.waiting", locale)),
             (word("action", locale), shot.action or "—"),
         ],
         width=house.width,
-        height=house.height,
+        height=house.height * 9 // 10,
         palette=episode.palette,
         locale=locale,
     )
+    pal = palette_from_text(episode.palette)
+    full = Image.new("RGB", (house.width, house.height), pal.background)
+    full.paste(image, (0, 0))
+    draw = ImageDraw.Draw(full)
+    headline = typeset(word("waiting", locale, code=shot.code), locale)
+    face, lines = fit_font(headline, house.width * 9 // 10, 1, house.height // 16, draw, True)
+    draw_block(draw, lines[:1], face, centre_x=house.width // 2,
+               top=house.height * 9 // 10 + house.height // 60, fill=pal.accent)  # fmt: skip
+    return full
 
 
 def credits_image(
@@ -117,7 +126,7 @@ def credits_image(
     note_face, note_lines = fit_font(
         typeset(word("credits.ai", locale), locale), w * 9 // 10, 2, max(10, h // 36), draw, False
     )
-    draw_block(draw, note_lines, note_face, centre_x=w // 2, top=h - h // 8, fill=pal.muted)
+    draw_block(draw, note_lines, note_face, centre_x=w // 2, top=h - h // 8, fill=pal.foreground)
     return image
 
 
