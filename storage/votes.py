@@ -18,14 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import and_, delete, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import reviews
 from storage.db import Database
-from storage.errors import NotAllowed
+from storage.errors import NotAllowed, NotFound
 from storage.models import (
     Review,
     Shot,
@@ -87,6 +88,7 @@ __all__ = [
     "update_shot_action",
     "vote_of",
     "voter_ids",
+    "votes_by_member",
     "withdraw_vote",
 ]
 
@@ -204,19 +206,35 @@ async def _cast_vote_postgres(
 
 async def _ballot_check(
     session: AsyncSession, guild_id: int, review_id: int, take_id: int, member_id: int
-) -> tuple[Review, Take, int | None, Take | None]:
-    review, take = await take_in_review(session, guild_id, review_id, take_id)
+) -> tuple[Review, Take, int | None, str]:
+    """The review, the take, the member's current vote and its label: one round trip (a burst
+    of votes is bound by round trips), with the same refusals as ``take_in_review``."""
+    earlier = aliased(Take)
+    row = (
+        await session.exec(
+            select(Review, Take, Vote.take_id, earlier.label)
+            .select_from(Review)
+            .outerjoin(Take, col(Take.id) == take_id)
+            .outerjoin(
+                Vote,
+                and_(col(Vote.shot_id) == col(Review.shot_id), col(Vote.member_id) == member_id),
+            )
+            .outerjoin(earlier, col(earlier.id) == col(Vote.take_id))
+            .where(col(Review.id) == review_id)
+        )
+    ).first()
+    review, take, previous, before = row if row is not None else (None, None, None, None)
+    if review is None or review.guild_id != guild_id:
+        raise NotFound("dailies.review_not_found")
+    if take is None or take.guild_id != guild_id:
+        raise NotFound("dailies.take_not_found")
+    if take.shot_id != review.shot_id:
+        raise NotAllowed("dailies.take_not_in_review")
     if review.closed_at is not None:
         raise NotAllowed("dailies.closed")
     if take.kind != TakeKind.RAW or take.video_asset_id is None:
         raise NotAllowed("dailies.take_not_in_review")
-    previous = (
-        await session.exec(
-            select(Vote.take_id).where(Vote.shot_id == review.shot_id, Vote.member_id == member_id)
-        )
-    ).first()
-    before = await session.get(Take, previous) if previous and previous != take_id else None
-    return review, take, previous, before
+    return review, take, previous, before or ""
 
 
 def _upsert(
@@ -233,12 +251,12 @@ def _upsert(
     )
 
 
-def _result(take: Take, previous: int | None, before: Take | None) -> CastResult:
+def _result(take: Take, previous: int | None, before: str) -> CastResult:
     assert take.id is not None
     if previous is None:
         return CastResult("new", take.id, None, take.label)
     outcome = "same" if previous == take.id else "changed"
-    return CastResult(outcome, take.id, previous, take.label, before.label if before else "")
+    return CastResult(outcome, take.id, previous, take.label, before)
 
 
 async def withdraw_vote(
@@ -362,3 +380,13 @@ async def close_review(
         credited = await reviews.credit(session, guild_id, shot, names) if not veto else []
         await session.commit()
         return Closing(review, counts, None if veto else winner, shot, credited)
+
+
+async def votes_by_member(session: AsyncSession, guild_id: int, shot_id: int) -> dict[int, int]:
+    """``{member_id: take_id}`` of a shot's votes (to compare with a finalized poll)."""
+    rows = await session.exec(
+        select(Vote.member_id, Vote.take_id).where(
+            Vote.guild_id == guild_id, Vote.shot_id == shot_id
+        )
+    )
+    return dict(rows.all())

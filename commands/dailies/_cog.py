@@ -247,30 +247,12 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
                     bot.db, guild_id, review.id or 0, payload.user_id, take_id
                 )
                 return
-            weight = await poll_voter_weight(bot, guild_id, payload.user_id)
+            weight = await _closing.poll_voter_weight(bot, guild_id, payload.user_id)
             await votes.cast_vote(bot.db, guild_id, review.id or 0, take_id, payload.user_id,
                                   weight=weight)  # fmt: skip
         except UserFacingError as refused:
             log.info("poll vote of %s on review %s not counted: %s", payload.user_id, review.id,
                      refused.key)  # fmt: skip
-
-
-async def poll_voter_weight(bot: Any, guild_id: int, user_id: int) -> float:
-    """The poll twin of ``_actions.check_voter`` (no interaction: the member from the cache)."""
-    settings = await get_settings(bot.db, guild_id)
-    guild = bot.get_guild(guild_id)
-    member = guild.get_member(user_id) if guild is not None else None
-    if member is None:
-        raise NotAllowed("dailies.not_a_member")
-    if member.bot:
-        raise NotAllowed("dailies.no_bots")
-    role_ids = [role.id for role in member.roles]
-    if settings.voter_role_id and settings.voter_role_id not in role_ids:
-        raise NotAllowed("dailies.needs_voter_role", role="")
-    days = settings.vote_min_account_age_days
-    if days and utcnow() - member.created_at < _hours(24 * days):
-        raise NotAllowed("dailies.account_too_young", days=days)
-    return votes.member_weight(role_ids, settings.vote_role_weights)
 
 
 def _hours(hours: float) -> timedelta:

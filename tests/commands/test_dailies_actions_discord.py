@@ -61,7 +61,8 @@ async def test_deadline_tie_asks_the_showrunner_who_locks_a_take(studio: Studio)
 
 async def test_poll_mode_counts_native_poll_votes(studio: Studio) -> None:
     """vote_mode=poll: a Discord poll with one answer per take; poll votes count, a vote taken
-    back is withdrawn, the close ends the poll and locks the winner."""
+    back is withdrawn, a vote cast while the bot was down counts from the finalized poll, the
+    close ends the poll and locks the winner."""
     saved = await studio.slash(studio.showrunner, "dailies settings", {"mode": "poll"})
     assert "**poll**" in await said(saved)
     await shot_with_takes(studio, takes=2, dialogue=False)
@@ -80,9 +81,16 @@ async def test_poll_mode_counts_native_poll_votes(studio: Studio) -> None:
             return len((await session.exec(select(Vote))).all())
 
     await eventually(lambda: stored_is(stored, 3))
+    await studio.stop_bot()
+    await sandbox.poll_vote(studio.admin, poll_message, 2)  # nobody hears this event
+    await studio.start_bot()
     res = await studio.slash(studio.showrunner, "dailies close", {"shot": "1.1.1"})
     assert "Take B is locked" in await said(res)
     await eventually(lambda: poll_message.poll is not None and poll_message.poll.finalized)
+    result = await studio.sandbox.wait_for_message(
+        channel=thread_of(studio), predicate=lambda m: "wins the vote" in message_text(m)
+    )
+    assert "**A** 1 · **B** 3" in message_text(result)
 
 
 async def stored_is(read: object, wanted: int) -> bool:
