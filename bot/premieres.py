@@ -62,7 +62,7 @@ class Timing:
 
     lead_s: float = 30 * 60  # prepare the renders this long before T
     grace_s: float = 30 * 60  # after downtime, still premiere this late; past it: missed
-    late_note_after_s: float = 60.0  # later than this, the post says the bot was offline
+    late_note_after_s: float = 10.0  # called this late: no bot ran at T; the post says so
     postpone_s: float = 60 * 60  # a render not ready at T: try again this much later
     max_postpones: int = 3
     render_wait_s: float = 10 * 60  # at T, wait this long for a render already under way

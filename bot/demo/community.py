@@ -247,6 +247,47 @@ class Community:
         await asyncio.sleep(0.3)  # the relay's last card edits
         transcript.poll_once()
 
+    async def premiere(
+        self,
+        transcript: Transcript,
+        episode: str,
+        *,
+        seconds_ahead: float = 20.0,
+        timeout: float = 600.0,  # noqa: ASYNC109  (the renders of a real episode take a while)
+    ) -> Any:
+        """The showrunner schedules the episode's premiere a few seconds ahead (UTC), june asks
+        to be notified, and the premiere happens: the recap and the episode are posted in
+        #premieres (renders made at scheduling time, since T - 30 min has already passed).
+        Returns the episode's post (a sandbox ``Message``: its attachments are the Discord
+        copies, ``.thread`` the discussion), or None if it did
+        not come within ``timeout`` (a shot without a locked take postpones it: see
+        docs/premieres.md)."""
+        from datetime import UTC, datetime, timedelta
+
+        when = (datetime.now(UTC) + timedelta(seconds=seconds_ahead)).replace(microsecond=0)
+        transcript.note("The premiere: scheduled, announced, then posted in #premieres")
+        await self.act(
+            transcript, "sasha", "premiere schedule",
+            {"episode": episode, "when": when.strftime("%Y-%m-%d %H:%M:%S"), "timezone": "UTC"},
+            channel=self.dailies,
+        )  # fmt: skip
+        announcement = await self.sandbox.wait_for_message(
+            channel=self.premieres, predicate=lambda m: bool(m.components), timeout=30
+        )
+        notify = next(c for c in announcement.custom_ids() if c.endswith(":notify"))
+        await (await self.sandbox.click(self.members["june"], announcement, notify)).reply()
+        try:
+            post = await self.sandbox.wait_for_message(
+                channel=self.premieres, predicate=lambda m: "· episode" in (m.content or ""),
+                timeout=seconds_ahead + timeout,
+            )  # fmt: skip
+        except (TimeoutError, AssertionError):
+            transcript.note("The premiere did not happen in time", style="bold red")
+            return None
+        await asyncio.sleep(0.5)  # the thread and its first message
+        transcript.poll_once()
+        return post
+
 
 GENERATED_SHOTS = ("1.1", "1.2", "1.5")
 
