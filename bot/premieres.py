@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.i18n import guild_locale, t
@@ -196,10 +197,10 @@ async def _start(
             if not await store.claim_firing(session, guild_id, premiere_id):
                 return
         premiere.note = "late" if late_s > TIMING.late_note_after_s else ""
-    else:
+    else:  # resumed after a crash or a Discord failure mid-post
         state = await readiness(bot.db, bot.media, guild_id, premiere.episode_id, limit)
-        if not state.ready:
-            await _missed(bot, premiere, "not_ready")
+        if not state.ready or late_s > 2 * TIMING.grace_s:
+            await _missed(bot, premiere, "not_ready" if not state.ready else "cannot_post")
             return
     await _post(bot, premiere, state, late=late_s > TIMING.late_note_after_s)
 
@@ -284,7 +285,8 @@ async def _post(bot: DailiesBot, premiere: Premiere, state: Readiness, *, late: 
         log.warning("premiere %s: the premieres channel refused the post", pid)
         await _missed(bot, premiere, "cannot_post")
         return
-    except discord.HTTPException:
+    except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+        # Discord failed, or the answer was lost (the post may exist: the retry looks for it)
         log.exception("premiere %s: Discord failed mid-post; trying again", pid)
         if bot.scheduler is not None:
             again = utcnow() + timedelta(seconds=TIMING.retry_s)

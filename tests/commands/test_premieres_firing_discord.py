@@ -162,3 +162,33 @@ async def _renders_not_ready_postpone_then_miss_and_never_post_a_file(
     assert not [a for m in studio.server.premieres.messages for a in m.attachments]
     (event,) = studio.guild.scheduled_events.values()
     assert event.status == 4
+
+
+async def test_a_lost_answer_mid_post_is_retried_without_posting_twice(studio: Studio) -> None:
+    with short_timing() as timing:
+        await _a_lost_answer_mid_post_is_retried_without_posting_twice(studio, timing)
+
+
+async def _a_lost_answer_mid_post_is_retried_without_posting_twice(
+    studio: Studio, timing: firing.Timing
+) -> None:
+    """Discord creates the episode's post but the answer is lost (the bot cannot know it went
+    out); the premiere stays 'firing', is retried, finds its post by the marker line, opens the
+    thread and is premiered: one post, not two. A restart in between changes nothing."""
+    await premieres_channel(studio)
+    (seeded,) = await episodes(studio, [[True]])
+    await rendered(studio, seeded)
+    timing.retry_s = 1.5
+    lost = studio.sandbox.faults.add(
+        "POST", r"/channels/\d+/messages", when="after", body_contains="episode-1.mp4", times=1
+    )
+    await schedule_in(studio, 1, 2)
+    await until(lambda: lost.hits == 1)
+    (premiere,) = await rows(studio)
+    assert premiere.status == PremiereStatus.FIRING
+    await studio.restart()  # resume_premieres picks the firing premiere up at once
+    done = (await until(lambda: _premiered(studio)))[0]
+    (post,) = posts(studio, "· episode")
+    assert post.thread is not None and done.thread_id == post.thread.id
+    await asyncio.sleep(timing.retry_s + 0.5)  # the retry stored before the restart finds it done
+    assert len(posts(studio, "· episode")) == 1
