@@ -71,8 +71,11 @@ async def _takes(bot: Any, guild_id: int, shot_id: int) -> list[Take]:
 
 
 async def _click(sandbox: Any, who: Any, message: Any, custom_id: str) -> Any:
+    """A click, waited for until the member has the bot's answer (or its form)."""
     result = await sandbox.click(who, message, custom_id)
     await result.acknowledged()
+    if result.ack_type != 9:  # a modal is its own answer
+        await result.reply(timeout=60)
     return result
 
 
@@ -146,8 +149,10 @@ async def _review_one(
         first = takes[0]
         opened = await _click(sandbox, voters[0], _take_message(thread, first),
                               f"dailies:take:{review.id}:{first.id}:flag")  # fmt: skip
-        await sandbox.submit_modal(voters[0], opened,
-                                   {"reason": "the evidence bag floats", "at": "0:02"})  # fmt: skip
+        flagged = await sandbox.submit_modal(
+            voters[0], opened, {"reason": "the evidence bag floats", "at": "0:02"}
+        )
+        await flagged.reply(timeout=60)
         await _click(sandbox, voters[1], _take_message(thread, first),
                      f"dailies:take:{review.id}:{first.id}:second")  # fmt: skip
         await _click(sandbox, crew, _take_message(thread, first),

@@ -97,7 +97,7 @@ async def vote(studio: Studio, who: Member, label: str) -> InteractionResult:
     found = await review(studio)
     message = await ballot(studio)
     res = await studio.sandbox.click(who, message, f"dailies:vote:{found.id}:{takes[label].id}")
-    await res.acknowledged()
+    await res.reply()  # the vote is stored once the member has the answer
     return res
 
 

@@ -99,7 +99,8 @@ async def stored_is(read: object, wanted: int) -> bool:
 
 async def test_flag_second_and_reroll_a_take(studio: Studio) -> None:
     """A member flags Take A (reason + timecode), another seconds it: the take and the ballot
-    show the warning; crew rerolls it and Take C joins the same vote."""
+    show the warning; crew rerolls it and Take C joins the same vote; a remix edits the action
+    and queues Take D."""
     await shot_with_takes(studio, takes=2, dialogue=False)
     found, takes = await review(studio), await takes_by_label(studio)
     take_a = take_message(studio, "A")
@@ -141,6 +142,19 @@ async def test_flag_second_and_reroll_a_take(studio: Studio) -> None:
     )
     res = await vote(studio, studio.member, "C")
     assert "Your vote: **Take C**" in await said(res)
+
+    # Remix: the form opens with the shot's action; the edited action is what Take D is made of.
+    remix_id = f"dailies:take:{found.id}:{takes['B'].id}:remix"
+    opened = await studio.sandbox.click(studio.crew, take_message(studio, "B"), remix_id)
+    await opened.acknowledged()
+    assert opened.modal is not None and "lantern in hand" in str(opened.modal)
+    done = await studio.sandbox.submit_modal(
+        studio.crew, opened, {"action": "Mara waits on the pier; the lantern goes out."}
+    )
+    assert "Take D is being made" in await said(done)
+    async with studio.db.session() as session:
+        shot = (await session.exec(select(Shot))).one()
+    assert shot.action == "Mara waits on the pier; the lantern goes out."
 
 
 async def test_bad_clicks_are_refused_and_nothing_counts_twice(studio: Studio) -> None:
