@@ -194,8 +194,12 @@ async def _start(
             await _postpone(bot, premiere, state, postponed)
             return
         async with bot.db.session() as session:
-            if not await store.claim_firing(session, guild_id, premiere_id):
-                return
+            claimed = await store.claim_firing(session, guild_id, premiere_id, premiere.starts_at)
+            fresh = await store.get_premiere(session, guild_id, premiere_id)
+        if not claimed:  # cancelled, or moved while the render was awaited: its new time holds
+            if fresh.status in store.ACTIVE and bot.scheduler is not None:
+                await plan(bot.scheduler, fresh, postponed=postponed)
+            return
         premiere.note = "late" if late_s > TIMING.late_note_after_s else ""
     else:  # resumed after a crash or a Discord failure mid-post
         state = await readiness(bot.db, bot.media, guild_id, premiere.episode_id, limit)

@@ -209,20 +209,20 @@ async def set_event(session: AsyncSession, guild_id: int, premiere_id: int, even
     await session.commit()
 
 
-async def claim_firing(session: AsyncSession, guild_id: int, premiere_id: int) -> bool:
-    """scheduled/postponed -> firing, in one conditional UPDATE: a cancel since the job was
-    stored wins, and two callers never both fire. True if this caller claimed it (commits)."""
-    result = await session.exec(
-        update(Premiere)
-        .where(
-            col(Premiere.guild_id) == guild_id,
-            col(Premiere.id) == premiere_id,
-            col(Premiere.status).in_(
-                [PremiereStatus.SCHEDULED.value, PremiereStatus.POSTPONED.value]
-            ),
-        )
-        .values(status=PremiereStatus.FIRING.value)
+async def claim_firing(
+    session: AsyncSession, guild_id: int, premiere_id: int, starts_at: datetime | None = None
+) -> bool:
+    """scheduled/postponed -> firing, in one conditional UPDATE: a cancel (or, given
+    ``starts_at``, a move) since the caller looked wins, and two callers never both fire. True if
+    this caller claimed it (commits)."""
+    query = update(Premiere).where(
+        col(Premiere.guild_id) == guild_id,
+        col(Premiere.id) == premiere_id,
+        col(Premiere.status).in_([PremiereStatus.SCHEDULED.value, PremiereStatus.POSTPONED.value]),
     )
+    if starts_at is not None:
+        query = query.where(col(Premiere.starts_at) == starts_at)
+    result = await session.exec(query.values(status=PremiereStatus.FIRING.value))
     await session.commit()
     return bool(result.rowcount)
 

@@ -88,8 +88,10 @@ async def test_only_one_caller_claims_a_premiere_and_a_firing_one_cannot_move(
 
     async def claim() -> bool:
         async with db.session() as s:
-            return await store.claim_firing(s, GUILD, pid)
+            return await store.claim_firing(s, GUILD, pid, premiere.starts_at)
 
+    async with db.session() as s:  # moved since the caller looked: not claimed
+        assert not await store.claim_firing(s, GUILD, pid, premiere.starts_at + timedelta(1))
     results = await asyncio.gather(*(claim() for _ in range(4)))
     assert sorted(results) == [False, False, False, True]
     async with db.session() as s:
