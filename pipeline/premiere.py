@@ -35,6 +35,7 @@ from pipeline.cut import (
 )
 from pipeline.cut.cards import episode_title_image
 from pipeline.media.house import HouseFormat
+from pipeline.media.probe import aprobe
 from storage.cuts import latest_render
 from storage.db import Database
 from storage.media import MediaStore, get_asset
@@ -198,8 +199,21 @@ async def _piece(
                 subs[language] = sub.sha256
     if asset is None or asset.size_bytes > limit_bytes or not await store.exists(asset.sha256):
         return None
+    if not await _plays(store, asset.sha256):
+        log.warning("render %s of episode %s does not play; not posting it", render.id,
+                    render.episode_id)  # fmt: skip
+        return None
     return Piece(kind, render.id or 0, asset.sha256, asset.size_bytes, asset.duration_s or 0.0,
                  subs)  # fmt: skip
+
+
+async def _plays(store: MediaStore, sha256: str) -> bool:
+    """The file opens and has a picture with a length: a broken file is never posted."""
+    try:
+        info = await aprobe(await store.local_path(sha256))
+    except Exception:
+        return False
+    return info.video is not None and info.duration_s > 0
 
 
 async def _recap_needed(db: Database, guild_id: int, episode_id: int) -> bool:
