@@ -136,10 +136,18 @@ async def render_pieces(
     done = 0
     report = stages.cb("pieces")
 
+    # Cards are drawn only when an encoder is free: drawing them all up front would hold every
+    # picture in memory at once (a 200-shot cut has dozens of 720p cards).
+    gate = asyncio.Semaphore(2)
+
     async def one(piece: Piece) -> Path:
-        nonlocal done
         if piece.kind == "take":
             return take_paths[piece.shots[0].shot_id]
+        async with gate:
+            return await make(piece)
+
+    async def make(piece: Piece) -> Path:
+        nonlocal done
         if extra_cards and piece.label in extra_cards:
             path = extra_cards[piece.label]
         elif piece.kind == "fade":
