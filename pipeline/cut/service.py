@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -138,6 +140,12 @@ async def _lengths(paths: dict[int, Path]) -> dict[int, float]:
     }
 
 
+async def _publish(path: Path, out_dir: Path) -> Path:
+    dst = out_dir / path.name
+    await asyncio.to_thread(os.replace, path, dst)
+    return dst
+
+
 async def _keep(
     db: Database, store: MediaStore, request: CutRequest, rendered: RenderedCut, upload: Path,
     final: bool, width: int, height: int,
@@ -193,7 +201,8 @@ async def run_render(
 
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     stem = f"{request.kind}-{episode.number}"
-    work = out_dir / f".work-{stem}-{request.token or 'cli'}"
+    # Its own folder per render: two renders of one episode (a card and a premiere) never mix.
+    work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=f".work-{stem}-", dir=out_dir))
     try:
         async with db.session() as session:
             credits = await credits_for(session, request.guild_id, request.episode_id,
@@ -208,14 +217,14 @@ async def run_render(
                                                   work)  # fmt: skip
             plan, excerpts = plan_recap(episode, earlier, request.options, request.target_s,
                                         await _lengths(paths), narrator_s=spoken)  # fmt: skip
-            rendered = await render_recap(plan, excerpts, paths, work, out_dir / f"{stem}.mp4",
+            rendered = await render_recap(plan, excerpts, paths, work, work / f"{stem}.mp4",
                                           report=both, narrator=voice)  # fmt: skip
         else:
             paths = await _take_paths(store, list(episode.shots))
             plan = plan_cut(episode, request.options, await _lengths(paths))
-            rendered = await render_cut(plan, paths, credits, work, out_dir / f"{stem}.mp4",
+            rendered = await render_cut(plan, paths, credits, work, work / f"{stem}.mp4",
                                         report=both)  # fmt: skip
-        upload = out_dir / f"{stem}-discord.mp4"
+        upload = work / f"{stem}-discord.mp4"
 
         def copy_progress(fraction: float) -> None:
             both("upload", (0.85 + 0.15 * fraction) / 0.85)
@@ -226,6 +235,12 @@ async def run_render(
         render_id, master_id, upload_id, sub_ids = await _keep(
             db, store, request, rendered, upload, final, plan.house.width, plan.house.height
         )
+        # Finished files move out of the render's own folder only now, each in one rename.
+        rendered.path = await _publish(rendered.path, out_dir)
+        upload = await _publish(upload, out_dir)
+        rendered.subtitles = {
+            lang: await _publish(path, out_dir) for lang, path in rendered.subtitles.items()
+        }
         size = upload.stat().st_size
         waiting = [s.code for s in episode.unlocked] if request.kind == "episode" else []
         await card.settle()
