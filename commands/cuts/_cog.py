@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from pipeline.cut import (
     NothingToRecap,
     ShotsNotLocked,
     check_cut,
+    load_episode,
     run_export,
     run_render,
 )
@@ -64,6 +66,17 @@ async def _checked(request: CutRequest, interaction: discord.Interaction[Any], n
         raise InvalidInput("cut.refused.not_locked", codes=_codes(exc.codes)) from None
     except NothingToRecap as exc:
         raise InvalidInput("cut.refused.no_recap", number=exc.number) from None
+
+
+async def _scene_ids(db: Any, guild_id: int, episode_id: int, typed: str) -> frozenset[int]:
+    """Scene numbers ("1,3" or "1 3") -> the episode's scene ids; an unknown number refuses."""
+    wanted = {int(x) for x in re.findall(r"\d+", typed)}
+    episode = await load_episode(db, guild_id, episode_id)
+    found = {s.position: s.scene_id for s in episode.scenes}
+    missing = sorted(wanted - set(found))
+    if not wanted or missing:
+        raise InvalidInput("cut.refused.no_scene", value=typed[:40])
+    return frozenset(found[n] for n in wanted)
 
 
 class CutsCog(commands.Cog):
@@ -148,6 +161,7 @@ class CutsCog(commands.Cog):
         episode="The episode (number or pick one)",
         final="The finished cut: refuses while a shot is unlocked",
         crossfade="Crossfade between the shots of each scene",
+        fade_scenes="Crossfade only these scenes (their numbers, e.g. 1,3)",
         burn_subtitles="Burn the dialogue into the picture",
         music="A music bed (showrunner; WAV, MP3, OGG, M4A)",
     )
@@ -159,6 +173,7 @@ class CutsCog(commands.Cog):
         episode: str,
         final: bool = False,
         crossfade: bool = False,
+        fade_scenes: str | None = None,
         burn_subtitles: bool = False,
         music: discord.Attachment | None = None,
     ) -> None:
@@ -172,7 +187,10 @@ class CutsCog(commands.Cog):
                               filename=music.filename)  # fmt: skip
         async with bot.db.session() as session:
             found = await resolve_episode(session, interaction.guild_id, episode)
-        options = CutOptions(final=final, crossfade=crossfade, burn_subtitles=burn_subtitles,
+        fades: bool | frozenset[int] = crossfade
+        if fade_scenes:
+            fades = await _scene_ids(bot.db, interaction.guild_id, found.id or 0, fade_scenes)
+        options = CutOptions(final=final, crossfade=fades, burn_subtitles=burn_subtitles,
                              locale=locale)  # fmt: skip
         request = CutRequest(interaction.guild_id, found.id or 0, interaction.user.id,
                              options=options)  # fmt: skip
@@ -190,7 +208,7 @@ class CutsCog(commands.Cog):
             with tempfile.NamedTemporaryFile(dir=folder, suffix=".music", delete=False) as handle:
                 handle.write(data)
             path = Path(handle.name)
-            options = CutOptions(final=final, crossfade=crossfade,
+            options = CutOptions(final=final, crossfade=fades,
                                  burn_subtitles=burn_subtitles, locale=locale,
                                  music_path=path)  # fmt: skip
             request = CutRequest(interaction.guild_id, found.id or 0, interaction.user.id,

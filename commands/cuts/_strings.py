@@ -14,6 +14,11 @@ register_strings(
         "cmd.episode.cut.final.description": "The finished cut: refuses while a shot is unlocked",
         "cmd.episode.cut.crossfade.name": "crossfade",
         "cmd.episode.cut.crossfade.description": "Crossfade between the shots of each scene",
+        "cmd.episode.cut.fade_scenes.name": "fade_scenes",
+        "cmd.episode.cut.fade_scenes.description": "Crossfade only these scenes (their numbers, "
+        "e.g. 1,3)",
+        "cut.refused.no_scene": "This episode has no scene `{value}`. Give scene numbers, "
+        "e.g. `1,3`.",
         "cmd.episode.cut.burn_subtitles.name": "burn_subtitles",
         "cmd.episode.cut.burn_subtitles.description": "Burn the dialogue into the picture",
         "cmd.episode.cut.music.name": "music",
@@ -60,6 +65,11 @@ register_strings(
         "verrouillé",
         "cmd.episode.cut.crossfade.name": "fondu",
         "cmd.episode.cut.crossfade.description": "Fondu enchaîné entre les plans de chaque scène",
+        "cmd.episode.cut.fade_scenes.name": "fondu_scènes",
+        "cmd.episode.cut.fade_scenes.description": "Fondu seulement dans ces scènes (leurs "
+        "numéros, p. ex. 1,3)",
+        "cut.refused.no_scene": "Cet épisode n'a pas de scène `{value}`. Donnez des numéros de "
+        "scène, p. ex. `1,3`.",
         "cmd.episode.cut.burn_subtitles.name": "incruster_sous-titres",
         "cmd.episode.cut.burn_subtitles.description": "Incruster les dialogues dans l'image",
         "cmd.episode.cut.music.name": "musique",

@@ -40,7 +40,7 @@ async def test_preview_cut_posts_the_episode_with_slates_and_subtitles(studio: S
     """A partly locked episode: the card fills up, then the cut is posted with its SRT, the
     waiting shot is named, and the card says ready."""
     await _seed(studio, 1, [True, True, False])
-    res = await studio.slash(studio.crew, "episode cut", {"episode": "1"})
+    res = await studio.slash(studio.crew, "episode cut", {"episode": "1", "fade_scenes": "1"})
     ack = await res.reply()
     assert res.ephemeral and "Rendering started" in ack.content
     posted = await studio.sandbox.wait_for_message(
@@ -102,6 +102,8 @@ async def test_nothing_locked_is_refused(studio: Studio) -> None:
     await _seed(studio, 1, [False, False])
     res = await studio.slash(studio.crew, "episode cut", {"episode": "1"})
     assert "no locked shot" in (await _private(res))
+    res = await studio.slash(studio.crew, "episode cut", {"episode": "1", "fade_scenes": "9"})
+    assert "no scene `9`" in (await _private(res))
 
 
 async def test_recap_and_export(studio: Studio) -> None:
