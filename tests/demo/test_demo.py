@@ -9,7 +9,7 @@ from rich.console import Console
 from bot.demo import run_demo
 
 
-async def test_demo_writes_the_bible_imports_the_pilot_and_generates_takes(tmp_path: Path) -> None:
+async def test_demo_runs_from_the_bible_to_locked_takes(tmp_path: Path) -> None:
     out = tmp_path / "demo-output"
     console = Console(record=True, width=120)
     transcript_path = await run_demo(out, console)
@@ -31,4 +31,10 @@ async def test_demo_writes_the_bible_imports_the_pilot_and_generates_takes(tmp_p
     assert "6 of 6 takes ready" in transcript
     assert "Take A of shot 1.1.1 is ready" in transcript
     assert "take-A.mp4" in transcript
+    # Dailies: every generated shot was voted on and locked, a tie broken by the showrunner,
+    # a flagged take rerolled; the winner with dialogue got its voice and lip-sync.
+    assert "locked (rerolled, then voted" in transcript
+    assert "locked (tie broken" in transcript
+    assert transcript.count("wins the vote and is locked into the cut") >= 2
+    assert "local-lipsync" in transcript
     assert "went wrong" not in printed.lower() and "erreur" not in printed.lower()
