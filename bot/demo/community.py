@@ -158,6 +158,7 @@ class Community:
             await self.act(transcript, "flore", "shot show", {"shot": f"{episode}.1.1"})
             await self.generate(transcript, bot, episode)
             await self.review(transcript, bot)
+            await self.cut(transcript, bot, episode, out)
             await _close_quietly(bot)
 
     async def write_bible(self, transcript: Transcript) -> None:
@@ -314,6 +315,49 @@ class Community:
         await wait_for_takes(bot, int(self.guild.id), transcript, what="jobs")
         await asyncio.sleep(0.3)
         transcript.poll_once()
+
+    async def cut(self, transcript: Transcript, bot: DailiesBot, episode: str, out: Path) -> None:
+        """An early preview of the episode (slates where shots wait for takes) and its timeline."""
+        if not any(
+            cmd.name == "episode" and _has_sub(cmd, "cut") for cmd in bot.tree.get_commands()
+        ):
+            transcript.note("(the cut is not wired into this build yet)", style="dim")
+            return
+        transcript.note("The cut: an early preview of the pilot, then its timeline for an editor")
+        before = len(self.general.messages)
+        await self.act(transcript, "sasha", "episode cut", {"episode": episode})
+        posted = await wait_for_files(self.general, before, ".mp4", transcript, what="render")
+        await self.act(transcript, "cam", "episode export", {"episode": episode})
+        exported = await wait_for_files(self.general, before, ".otio", transcript, what="export")
+        saved = await asyncio.to_thread(_save_files, [*posted, *exported], out)
+        transcript.note("Saved in " + str(out) + ": " + ", ".join(saved), style="bold green")
+
+
+async def wait_for_files(
+    channel: Channel, since: int, suffix: str, transcript: Transcript, *, what: str
+) -> list[Any]:
+    """The attachments of the first message after ``since`` carrying a ``suffix`` file."""
+    with Progress(
+        TextColumn(f"  {what}"), BarColumn(), TimeElapsedColumn(),
+        console=transcript.console, transient=True,
+    ) as progress:  # fmt: skip
+        progress.add_task(what, total=None)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            for message in channel.messages[since:]:
+                if any(a.filename.endswith(suffix) for a in message.attachments):
+                    transcript.poll_once()
+                    return list(message.attachments)
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"no {suffix} file was posted in #{channel.name}")
+
+
+def _save_files(attachments: list[Any], out: Path) -> list[str]:
+    names = []
+    for attachment in attachments:
+        (out / attachment.filename).write_bytes(attachment.data)
+        names.append(attachment.filename)
+    return names
 
 
 GENERATED_SHOTS = ("1.1", "1.3", "1.5")  # 1.1.3 has a line: the winner gets voiced

@@ -37,4 +37,8 @@ async def test_demo_runs_from_the_bible_to_locked_takes(tmp_path: Path) -> None:
     assert "locked (tie broken" in transcript
     assert transcript.count("wins the vote and is locked into the cut") >= 2
     assert "local-lipsync" in transcript
+    # The preview cut and its timeline are left in demo-output/ for the user to open.
+    for name in ("episode-1.mp4", "episode-1.fr.srt", "episode-1.otio", "episode-1.edl"):
+        assert (out / name).stat().st_size > 0, name
+    assert "Regarde. La porte est déjà forcée." in (out / "episode-1.fr.srt").read_text("utf-8")
     assert "went wrong" not in printed.lower() and "erreur" not in printed.lower()
