@@ -143,7 +143,10 @@ async def _ready(relay: Relay, message: OutboxMessage) -> int | None:
         lines.append(t("cut.posted.subtitles", locale, languages=", ".join(subs)))
     if p.get("final"):
         lines.append(t("cut.posted.final", locale))
-    embed = discord.Embed(title=lines[0], description="\n".join(lines[1:]) or None)
+    # Embed titles show markdown literally: the bold is for the plain-text line only.
+    embed = discord.Embed(
+        title=lines[0].replace("**", ""), description="\n".join(lines[1:]) or None
+    )
     embed.set_footer(text=f"Dailies · {ref_marker(message.id or 0)}")
     # The relay's poster looks for an earlier attempt (by the footer's ref) before posting, so
     # a retried row after a lost answer does not post the episode twice.
