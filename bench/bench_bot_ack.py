@@ -9,8 +9,11 @@ The sandbox measures each one: from dispatching INTERACTION_CREATE on the gatewa
 callback reaching its REST route (``InteractionResult.ack_latency``). Discord drops an
 interaction not acknowledged within 3 s. Target (issue 2): p99 under 50 ms on this machine.
 
-Two runs: "paced" (the burst spread evenly over ``--spread`` seconds, what a busy server looks
+Three runs (``--mode all``): "serial" (one interaction at a time: what each command costs with
+no queue), "paced" (the burst spread evenly over ``--spread`` seconds, what a busy server looks
 like) and "instant" (all dispatched at once: queueing, not handler cost, dominates there).
+``--mode both`` is paced + instant. The CPU figure (this process: sandbox and bot share it) per
+interaction sets the throughput: above 1000 / CPU-ms interactions per second the queue grows.
 
     .venv/bin/python bench/bench_bot_ack.py                # SQLite, 500, paced over 5 s + instant
     .venv/bin/python bench/bench_bot_ack.py --db postgres  # throwaway DB, DAILIES_TEST_POSTGRES_URL
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -91,11 +95,13 @@ async def dispatch(world: World, op: Op, n: int) -> InteractionResult:
 
 
 async def burst(
-    world: World, count: int, spread: float
-) -> tuple[dict[str, list[float]], dict[str, int], dict[str, int], float]:
-    """Returns (ack latencies in s per kind, late per kind, error answers per kind, wall s)."""
+    world: World, count: int, spread: float, *, serial: bool = False
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, int], float, float]:
+    """Returns (ack latencies in s per kind, late per kind, error answers per kind, wall s,
+    CPU s of this process: sandbox and bot together)."""
     plan = schedule(count)
     started = time.perf_counter()
+    cpu_started = time.process_time()
     results: list[tuple[str, InteractionResult]] = []
     for n, op in enumerate(plan):
         if spread:
@@ -103,7 +109,11 @@ async def burst(
             delay = started + n * spread / count - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-        results.append((op[0], await dispatch(world, op, n)))
+        res = await dispatch(world, op, n)
+        results.append((op[0], res))
+        if serial:
+            with contextlib.suppress(AssertionError):
+                await res.acknowledged()
     latencies: dict[str, list[float]] = defaultdict(list)
     late: dict[str, int] = defaultdict(int)
     errors: dict[str, int] = defaultdict(int)
@@ -119,9 +129,12 @@ async def burst(
             late[kind] += 1
         if res.errors:
             errors[kind] += 1
-    # Let follow-ups and edits land before the next run starts.
-    await asyncio.sleep(0.5)
-    return latencies, late, errors, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    # Let the bot drain what it still holds (late interactions still run their handlers) so the
+    # next run starts on an idle bot.
+    await asyncio.sleep(3.5 if late else 0.5)
+    return latencies, late, errors, wall, cpu
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -141,10 +154,13 @@ def row(label: str, secs: Sequence[float], late: int, errors: int) -> str:
 
 
 def report(title: str, result: tuple[Any, ...]) -> None:
-    latencies, late, errors, wall = result
+    latencies, late, errors, wall, cpu = result
     every = [x for values in latencies.values() for x in values]
     n = len(every) + sum(late.values())
-    print(f"{title}: {n} interactions in {wall:.2f} s ({n / wall:.0f}/s) | {machine_line()}")
+    print(
+        f"{title}: {n} interactions in {wall:.2f} s ({n / wall:.0f}/s), "
+        f"CPU {cpu * 1000 / n:.1f} ms each (sandbox + bot) | {machine_line()}"
+    )
     for op in OPS:
         kind = op[0]
         print(row(kind, latencies.get(kind, []), late.get(kind, 0), errors.get(kind, 0)))
@@ -209,9 +225,11 @@ async def main(
                     f"{len(world.locations)} locations, {len(world.shot_codes)} shots, "
                     f"{members} members"
                 )
-                if mode in ("paced", "both"):
+                if mode in ("serial", "all"):
+                    report("serial (one at a time)", await burst(world, count, 0, serial=True))
+                if mode in ("paced", "both", "all"):
                     report(f"paced over {spread:g} s", await burst(world, count, spread))
-                if mode in ("instant", "both"):
+                if mode in ("instant", "both", "all"):
                     report("instant burst", await burst(world, count, 0))
             problems = world.sandbox.emulator_errors
             if problems:
@@ -226,7 +244,9 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--spread", type=float, default=5.0, help="seconds for the paced run")
     parser.add_argument("--members", type=int, default=8)
-    parser.add_argument("--mode", choices=["paced", "instant", "both"], default="both")
+    parser.add_argument(
+        "--mode", choices=["serial", "paced", "instant", "both", "all"], default="all"
+    )
     parser.add_argument("--show", action="store_true", help="print one answer of each kind")
     parser.add_argument("--verbose", action="store_true", help="show the bot's log (WARNING+)")
     args = parser.parse_args()
