@@ -120,6 +120,7 @@ async def _load(data_dir: Path) -> Loaded:
                 loaded.callbacks[leaf.qualified_name] = (function.__module__, function.__qualname__)
     finally:
         await bot.close()
+        await db.dispose()  # handed in, so the bot does not own it
     return loaded
 
 
