@@ -23,6 +23,7 @@ from pipeline.enqueue import Enqueued, NeedsConfirmation, enqueue_takes
 from storage import votes
 from storage.errors import InvalidInput, NotAllowed
 from storage.guilds import get_settings
+from storage.job_outputs import get_take
 from storage.ledger import BudgetRefusal
 from storage.models import GuildSettings, Take
 from storage.script_lookup import shot_detail
@@ -150,7 +151,7 @@ async def _show_flags(interaction: Interaction, review_id: int, take_id: int) ->
     guild_id = interaction.guild_id or 0
     locale = await guild_locale(bot, guild_id)
     async with bot.db.session() as session:
-        take = await session.get(Take, take_id)
+        take = await get_take(session, guild_id, take_id)
         flags = await votes.flags_of(session, guild_id, [take_id])
     message = interaction.message
     if take is not None and message is not None:

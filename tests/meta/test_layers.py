@@ -237,7 +237,6 @@ SQL_ALLOWED: dict[str, str] = {
     # _show_flags: session.get(Take, take_id) after votes.flag_take/second_flag checked the
     # take against the guild (take_in_review). Scoped, but a storage bypass: a later caller
     # without that check would cross guilds. Fix: a storage.votes/reviews helper by guild.
-    "commands/dailies/_actions.py": "Take by id after a guild-checked flag; move to storage",
 }
 
 
