@@ -20,6 +20,7 @@ from bot.demo.transcript import Transcript
 from bot.sandbox import Channel, Guild, InteractionResult, Member, Sandbox, running
 from pipeline.enqueue import list_jobs
 from storage.models import TERMINAL_JOB_STATUSES, JobStatus
+from storage.script_lookup import episode_outline, resolve_episode
 
 CHARACTERS: list[dict[str, Any]] = [
     {
@@ -159,7 +160,43 @@ class Community:
             await self.generate(transcript, bot, episode)
             await self.review(transcript, bot)
             await self.cut(transcript, bot, episode, out)
+            await self.next_episode_premieres(transcript, bot, out)
             await _close_quietly(bot)
+
+    async def next_episode_premieres(
+        self, transcript: Transcript, bot: DailiesBot, out: Path
+    ) -> None:
+        """Episode 2, made whole (every shot voted and locked), premieres with its recap."""
+        if not any(cmd.name == "premiere" for cmd in bot.tree.get_commands()):
+            transcript.note("(premieres are not wired into this build yet)", style="dim")
+            return
+        transcript.note("Episode 2 is written, shot, voted and locked, ready to premiere")
+        script = importlib.resources.files("bot.demo").joinpath("episode2.fountain").read_bytes()
+        await self.act(
+            transcript, "flore", "episode import",
+            {"screenplay": self.sandbox.attachment("episode2.fountain", script, "text/plain")},
+        )  # fmt: skip
+        async with bot.db.session() as session:
+            outline = await episode_outline(
+                session,
+                int(self.guild.id),
+                (await resolve_episode(session, int(self.guild.id), "2")).id or 0,
+            )
+        for row in outline.shots:
+            await self.act(
+                transcript, "sasha", "shot queue", {"shot": row.code, "takes": 2},
+                channel=self.dailies,
+            )  # fmt: skip
+        await wait_for_takes(bot, int(self.guild.id), transcript)
+        await self.review(transcript, bot)
+        post = await self.premiere(transcript, "2")
+        if post is None:
+            return
+        files = [a for m in self.premieres.messages for a in m.attachments]
+        saved = await asyncio.to_thread(_save_files, files, out)
+        transcript.note(
+            "Premiered; saved in " + str(out) + ": " + ", ".join(saved), style="bold green"
+        )
 
     async def write_bible(self, transcript: Transcript) -> None:
         transcript.note("The writers' room: the series and its style bible")

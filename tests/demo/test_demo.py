@@ -9,7 +9,7 @@ from rich.console import Console
 from bot.demo import run_demo
 
 
-async def test_demo_runs_from_the_bible_to_locked_takes(tmp_path: Path) -> None:
+async def test_demo_runs_the_whole_loop_from_the_bible_to_the_premiere(tmp_path: Path) -> None:
     out = tmp_path / "demo-output"
     console = Console(record=True, width=120)
     transcript_path = await run_demo(out, console)
@@ -41,4 +41,9 @@ async def test_demo_runs_from_the_bible_to_locked_takes(tmp_path: Path) -> None:
     for name in ("episode-1.mp4", "episode-1.fr.srt", "episode-1.otio", "episode-1.edl"):
         assert (out / name).stat().st_size > 0, name
     assert "Regarde. La porte est déjà forcée." in (out / "episode-1.fr.srt").read_text("utf-8")
+    # Episode 2 premieres in #premieres: the recap, then the episode, then a discussion thread.
+    assert "premieres now!" in transcript and "Previously on" in transcript
+    for name in ("recap-2.mp4", "episode-2.mp4"):
+        assert (out / name).stat().st_size > 0, name
+    assert "(discussion)" in transcript
     assert "went wrong" not in printed.lower() and "erreur" not in printed.lower()
