@@ -262,7 +262,7 @@ async def test_lipsync_waits_for_take_and_voice_and_gets_their_files(
     assert last.capability.value == "lipsync"
     assert set(last.inputs) == {"video", "audio"}
     # The finished take keeps the shot's length and the house format (not a 5 s default).
-    take_request = fake.requests[0]
+    take_request = next(r for r in fake.requests if r.capability.value == "text_to_video")
     assert (last.duration_s, last.width, last.height, last.fps) == (
         take_request.duration_s, take_request.width, take_request.height, take_request.fps,
     )  # fmt: skip
