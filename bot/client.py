@@ -76,10 +76,12 @@ def open_media_store(settings: Settings) -> Any:
 async def prepare_database(db: Database) -> None:
     """Migrate to head (storage/migrate.py), or create the tables where migrations are absent."""
     try:
-        from storage.migrate import upgrade
+        from storage.migrate import current_revision, head_revision, upgrade
     except ImportError:
         await db.create_all()
         return
+    if await current_revision(db.url) == head_revision():
+        return  # already at head: skip loading Alembic's environment (start-up time)
     await upgrade(db.url)
 
 

@@ -33,7 +33,11 @@ class DiscordSection(BaseModel):
         default_factory=list,
         description="Guild ids to sync commands to instantly; empty means a global sync.",
     )
-    guild_ready_timeout: float = Field(default=2.0, description="discord.py's wait for guilds.")
+    guild_ready_timeout: float = Field(
+        default=0.5,
+        description="How long discord.py waits after the last GUILD_CREATE before it is ready "
+        "(its own default is 2 s; servers that arrive later are still served).",
+    )
 
 
 class ProviderSection(BaseModel):
