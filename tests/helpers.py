@@ -23,12 +23,14 @@ import io
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import discord
+import psycopg
 import pytest
 from PIL import Image
 from pydantic import SecretStr
@@ -288,11 +290,16 @@ async def migrated_sqlite(path: Path) -> Database:
     return Database(f"sqlite:///{path}")
 
 
-async def _open_studio(tmp_path: Path, *, configured: bool) -> AsyncIterator[Studio]:
+async def _open_studio(
+    tmp_path: Path, *, configured: bool, postgres_url: str | None = None
+) -> AsyncIterator[Studio]:
     sandbox = Sandbox()
     server = build_server(sandbox, "Nightshift")
     await sandbox.start()
-    db = await migrated_sqlite(tmp_path / "dailies.db")
+    if postgres_url is None:
+        db = await migrated_sqlite(tmp_path / "dailies.db")
+    else:  # an empty database: the bot migrates it at start, as in production
+        db = Database(postgres_url)
     media = LocalMediaStore(tmp_path / "media")
     settings = Settings(
         data_dir=tmp_path,
@@ -320,14 +327,35 @@ async def _open_studio(tmp_path: Path, *, configured: bool) -> AsyncIterator[Stu
 
 
 @pytest.fixture
-async def studio(tmp_path: Path) -> AsyncIterator[Studio]:
+def studio_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Which database the studio's bot runs on: SQLite by default. A module opts into both with
+    ``pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"],
+    indirect=True)``; "postgres" gives a fresh, empty database (dropped afterwards)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield None
+        return
+    base_url = request.getfixturevalue("pg_database_url")  # skips or fails like the db fixture
+    admin = base_url  # any database of the server can create and drop another
+    name = f"studio_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def studio(tmp_path: Path, studio_database: str | None) -> AsyncIterator[Studio]:
     """A running DailiesBot in a configured sandbox server with an active series."""
-    async for value in _open_studio(tmp_path, configured=True):
+    async for value in _open_studio(tmp_path, configured=True, postgres_url=studio_database):
         yield value
 
 
 @pytest.fixture
-async def bare_studio(tmp_path: Path) -> AsyncIterator[Studio]:
+async def bare_studio(tmp_path: Path, studio_database: str | None) -> AsyncIterator[Studio]:
     """A running DailiesBot in a sandbox server that never ran /setup and has no series."""
-    async for value in _open_studio(tmp_path, configured=False):
+    async for value in _open_studio(tmp_path, configured=False, postgres_url=studio_database):
         yield value

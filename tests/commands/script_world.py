@@ -69,20 +69,20 @@ async def seed_bible(db: Database, guild_id: int, crew_role_id: int) -> int:
 
 
 @pytest.fixture
-async def script_studio(sqlite_db: Database) -> AsyncIterator[ScriptStudio]:
+async def script_studio(db: Database) -> AsyncIterator[ScriptStudio]:
     sandbox = Sandbox()
     guild = sandbox.create_guild("Kerbras Writers", locale="en-US")
     crew = guild.add_role("Crew")
     world = ScriptStudio(
         sandbox=sandbox,
-        db=sqlite_db,
+        db=db,
         guild=guild,
         writers_room=guild.add_channel("writers-room"),
         crew=crew,
         ana=guild.add_member("ana", roles=[crew], locale="en-US"),
         bea=guild.add_member("bea", roles=[crew], locale="fr"),
         carl=guild.add_member("carl", locale="en-US"),
-        series_id=await seed_bible(sqlite_db, guild.id, crew.id),
+        series_id=await seed_bible(db, guild.id, crew.id),
         settings=Settings(),
     )
     await sandbox.start()

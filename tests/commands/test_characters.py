@@ -22,6 +22,9 @@ from tests.helpers import (
     png,
 )
 
+# Every command here runs on SQLite and on a real Postgres (the bot migrates it at start).
+pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
+
 
 async def _count(studio: Studio) -> int:
     async with studio.db.session() as session:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from storage.bible import current_series
 from storage.characters import resolve_character
 from tests.helpers import Studio, buttons, message_text
+
+# Every command here runs on SQLite and on a real Postgres (the bot migrates it at start).
+pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
 
 
 async def test_ids_and_names_from_another_server_are_not_found(studio: Studio) -> None:

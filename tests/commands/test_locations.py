@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from storage.bible import current_series, resolve_location
 from storage.models import Location
 from tests.helpers import Studio, first_pixel, gallery_urls, message_text, png
+
+# Every command here runs on SQLite and on a real Postgres (the bot migrates it at start).
+pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
 
 
 async def _location(studio: Studio, name: str) -> Location:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from storage.bible import current_series
 from tests.helpers import Studio, message_text
+
+# Every command here runs on SQLite and on a real Postgres (the bot migrates it at start).
+pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
 
 
 async def _active_name(studio: Studio) -> str:

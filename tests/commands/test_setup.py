@@ -8,6 +8,9 @@ from bot.sandbox import SandboxUsageError
 from storage.guilds import get_settings
 from tests.helpers import Studio, message_text
 
+# Every command here runs on SQLite and on a real Postgres (the bot migrates it at start).
+pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
+
 
 async def test_admin_sets_roles_channels_and_language(bare_studio: Studio) -> None:
     """A member with Manage Server sets everything and sees the settings back, privately."""
