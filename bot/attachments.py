@@ -83,3 +83,18 @@ async def asset_files(
         data = await media.read_bytes(asset.sha256)
         files.append(discord.File(io.BytesIO(data), filename=f"{stem}{position}.{extension}"))
     return files
+
+
+async def receive_images(
+    interaction: discord.Interaction[Any], images: list[discord.Attachment | None], media: Any
+) -> tuple[bool, list[ImageUpload]]:
+    """The reference-image options of a command: defer privately first when files came
+    (reading them can take longer than Discord's 3 s), then read and check them. Returns
+    (deferred, uploads). Refused when there are files but no media store to keep them."""
+    deferred = any(images)
+    if deferred:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    uploads = await read_images(images)
+    if uploads and media is None:
+        raise UserFacingError("upload.no_store")
+    return deferred, uploads

@@ -10,7 +10,7 @@ from discord.app_commands import Choice, Range, locale_str
 from discord.ext import commands
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.attachments import ImageUpload, read_images, store_images
+from bot.attachments import ImageUpload, receive_images, store_images
 from bot.checks import bot_of, ensure_crew, ensure_showrunner, is_showrunner
 from bot.client import DailiesBot
 from bot.i18n import locale_of, t
@@ -38,7 +38,7 @@ from storage.characters import (
     retire_character,
     set_locked,
 )
-from storage.errors import NotFound, UserFacingError
+from storage.errors import NotFound
 from storage.models import Character
 from storage.references import replace_references
 
@@ -180,12 +180,7 @@ class CharactersCog(
         await ensure_crew(interaction)
         assert interaction.guild_id is not None
         images = [image1, image2, image3, image4]
-        deferred = any(images)
-        if deferred:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        uploads = await read_images(images)
-        if uploads and self.bot.media is None:
-            raise UserFacingError("upload.no_store")
+        deferred, uploads = await receive_images(interaction, images, self.bot.media)
         async with self.bot.db.session() as session:
             series = await current_series(session, interaction.guild_id)
             character = await create_character(
@@ -248,10 +243,7 @@ class CharactersCog(
             await open_canon_form(interaction, found)
             return
         showrunner = is_showrunner(interaction, settings)
-        deferred = any(images)
-        if deferred:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        uploads = await read_images(images)
+        deferred, uploads = await receive_images(interaction, images, self.bot.media)
         async with self.bot.db.session() as session:
             if uploads:
                 await self._store_references(session, interaction, found.id or 0, uploads)

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 from discord.ext import commands
 
-from bot.attachments import read_images, store_images
+from bot.attachments import receive_images, store_images
 from bot.checks import bot_of, ensure_crew
 from bot.client import DailiesBot
 from bot.i18n import locale_of, t
@@ -32,7 +32,7 @@ from storage.bible import (
     resolve_location,
     suggest_locations,
 )
-from storage.errors import NotFound, UserFacingError
+from storage.errors import NotFound
 from storage.models import Location
 from storage.references import replace_references
 
@@ -117,12 +117,7 @@ class LocationsCog(
         await ensure_crew(interaction)
         assert interaction.guild_id is not None
         images = [image1, image2, image3, image4]
-        deferred = any(images)
-        if deferred:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        uploads = await read_images(images)
-        if uploads and self.bot.media is None:
-            raise UserFacingError("upload.no_store")
+        deferred, uploads = await receive_images(interaction, images, self.bot.media)
         async with self.bot.db.session() as session:
             series = await current_series(session, interaction.guild_id)
             location = await create_location(
@@ -177,10 +172,7 @@ class LocationsCog(
         if name is None and description is None and not any(images):
             await interaction.response.send_modal(DescriptionModal(found, locale))
             return
-        deferred = any(images)
-        if deferred:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        uploads = await read_images(images)
+        deferred, uploads = await receive_images(interaction, images, self.bot.media)
         async with self.bot.db.session() as session:
             if uploads:
                 assets = await store_images(
