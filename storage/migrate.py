@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-from storage.db import normalise_url
+from storage.db import normalise_url, set_wal
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,9 @@ def migration_engine(url: str) -> AsyncEngine:
         # Take transaction control away from the driver (it does not wrap DDL in one).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.execute("PRAGMA busy_timeout=30000")
+        set_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
