@@ -186,6 +186,11 @@ class DailiesBot(commands.Bot):
                 # Before the connection closes: the relay may still send what the worker wrote.
                 host, self.host = self.host, None
                 await host.stop()
+            # discord.py waits guild_ready_timeout before dispatching "ready"; closing inside that
+            # wait would let the task dispatch on a client whose loop is gone (a logged traceback).
+            ready = getattr(self._connection, "_ready_task", None)
+            if ready is not None and not ready.done():
+                ready.cancel()
             await super().close()
         finally:
             if self._owns_db:
