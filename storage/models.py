@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -544,8 +544,23 @@ class PremiereStatus(StrEnum):
     MISSED = "missed"
 
 
+# An episode has at most one premiere still to come. The database holds the rule (a partial
+# unique index), so two /premiere schedule calls racing each other cannot both win.
+PREMIERE_ACTIVE_SQL = "status IN ('scheduled', 'postponed', 'firing')"
+
+
 class Premiere(SQLModel, table=True):
     __tablename__ = "premiere"
+    __table_args__ = (
+        Index(
+            "uq_premiere_active_episode",
+            "guild_id",
+            "episode_id",
+            unique=True,
+            sqlite_where=text(PREMIERE_ACTIVE_SQL),
+            postgresql_where=text(PREMIERE_ACTIVE_SQL),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = guild_column()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,8 +103,15 @@ async def create_premiere(
         weekly=weekly,
         created_by=created_by,
     )
+    number = episode.number  # read now: a rollback expires the episode row
     session.add(premiere)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Another /premiere schedule for this episode committed between our check and ours:
+        # the partial unique index (uq_premiere_active_episode) keeps only one.
+        await session.rollback()
+        raise AlreadyExists("premiere.already_scheduled", number=number) from None
     await session.refresh(premiere)
     return premiere
 

@@ -124,3 +124,61 @@ async def test_locked_shots_next_episode_recent_zones_and_the_viewers_role(db: D
         assert await store.viewers_role(s, GUILD) == 123456789012345678
         assert (await s.get(GuildSettings, GUILD)) is not None
         assert await store.viewers_role(s, OTHER) is None
+
+
+async def test_two_schedulers_racing_for_one_episode_leave_one_premiere(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both callers passed the "already scheduled?" check before either committed (forced here
+    by making the check see nothing): the database's partial unique index keeps one premiere and
+    the loser gets the same polite refusal, with nothing written."""
+    first, _second = await make_episodes(db)
+    when = utcnow() + timedelta(days=1)
+
+    async def nothing_yet(*_args: object) -> None:
+        return None
+
+    monkeypatch.setattr(store, "active_for_episode", nothing_yet)
+
+    async def schedule(zone: str) -> str:
+        async with db.session() as s:
+            try:
+                await store.create_premiere(s, GUILD, first, starts_at=when, timezone=zone,
+                                            weekly=False, created_by=7)  # fmt: skip
+            except AlreadyExists as refused:
+                return refused.key
+            return "scheduled"
+
+    outcomes = await asyncio.gather(schedule("UTC"), schedule("Europe/Paris"))
+    assert sorted(outcomes) == ["premiere.already_scheduled", "scheduled"]
+    async with db.session() as s:
+        listed = await store.list_premieres(s, GUILD)
+    assert len(listed) == 1 and listed[0].premiere.episode_id == first
+
+
+@pytest.mark.parametrize("ended", [PremiereStatus.PREMIERED, PremiereStatus.MISSED])
+async def test_an_ended_premiere_does_not_block_the_next_one(
+    db: Database, monkeypatch: pytest.MonkeyPatch, ended: PremiereStatus
+) -> None:
+    (first,) = await make_episodes(db, count=1)
+    async with db.session() as s:
+        old = await store.create_premiere(s, GUILD, first, starts_at=utcnow(), timezone="UTC",
+                                          weekly=False, created_by=7)  # fmt: skip
+        await store.set_status(s, GUILD, old.id or 0, ended)
+    monkeypatch.setattr(store, "active_for_episode", _never_active)
+    async with db.session() as s:
+        again = await store.create_premiere(s, GUILD, first, starts_at=utcnow(), timezone="UTC",
+                                            weekly=False, created_by=7)  # fmt: skip
+    assert again.id != old.id
+
+
+async def _never_active(*_args: object) -> None:
+    return None
+
+
+def test_the_index_and_the_services_agree_on_what_is_active() -> None:
+    from storage.models import PREMIERE_ACTIVE_SQL
+
+    assert all(f"'{status.value}'" in PREMIERE_ACTIVE_SQL for status in store.ACTIVE)
+    others = set(PremiereStatus) - set(store.ACTIVE)
+    assert not any(f"'{status.value}'" in PREMIERE_ACTIVE_SQL for status in others)
