@@ -8,6 +8,7 @@ what was really paid, and the wall time. Target: zero duplicates, books exact, e
 
     .venv/bin/python bench/bench_pipeline_crash.py --jobs 200 --kills 20
     .venv/bin/python bench/bench_pipeline_crash.py --postgres postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/bench_pipeline_crash.py --workers 2 --postgres postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def main(args: argparse.Namespace) -> int:
         await db.create_all()
         try:
             report = await run_trial(db, folder, jobs=args.jobs, kills=args.kills, seed=args.seed,
-                                     lease_s=args.lease_s)  # fmt: skip
+                                     lease_s=args.lease_s, workers=args.workers)  # fmt: skip
         finally:
             await db.dispose()
             if drop and args.postgres:
@@ -51,7 +52,7 @@ async def main(args: argparse.Namespace) -> int:
                     conn.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
     backend = "postgres" if args.postgres else "sqlite"
     print(f"backend            {backend}")
-    print(f"jobs / kills       {report.jobs} / {report.kills}")
+    print(f"jobs / kills       {report.jobs} / {report.kills}   workers at once {args.workers}")
     print(f"statuses           {dict(report.statuses)}")
     print(f"paid submits       {report.paid_submits}")
     print(f"duplicate submits  {report.duplicate_submits}   (target 0)")
@@ -73,5 +74,7 @@ if __name__ == "__main__":
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lease-s", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes alive at once (2 on Postgres)")  # fmt: skip
     parser.add_argument("--postgres", help="admin URL; a throwaway database is made and dropped")
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -83,7 +83,11 @@ async def run_trial(
     seed: int = 0,
     lease_s: float = 1.0,
     alive_s: tuple[float, float] = (0.0, 0.8),
+    workers: int = 1,
 ) -> CrashReport:
+    """``kills`` SIGKILLs in all. With ``workers`` > 1 that many worker processes run at once
+    against the same database (each round starts them together and kills each at its own random
+    moment), so two claimers race for the same jobs while they die."""
     started = time.perf_counter()
     rng = random.Random(seed)
     provider_dir, media = folder / "provider", folder / "media"
@@ -99,15 +103,23 @@ async def run_trial(
         left -= len(result.job_ids)
 
     env = {**os.environ, "DAILIES_FAKE_DIR": str(provider_dir)}
-    for k in range(kills):
-        process = await asyncio.create_subprocess_exec(
-            *_worker_cmd(db.url, media, f"crash-{k}", lease_s), cwd=ROOT, env=env,
+    done = 0
+    while done < kills:
+        batch = range(done, min(kills, done + max(1, workers)))
+        processes = [
+            await asyncio.create_subprocess_exec(
+                *_worker_cmd(db.url, media, f"crash-{k}", lease_s),
+                cwd=ROOT,
+                env=env,
+            )
+            for k in batch
+        ]
+        lifetimes = [rng.uniform(*alive_s) for _ in batch]
+        await asyncio.gather(
+            *(_kill_when_working(db, f"crash-{k}/", process, alive)
+              for k, process, alive in zip(batch, processes, lifetimes, strict=True))
         )  # fmt: skip
-        # Kill only once it is working (start-up takes a while), at a random moment after.
-        await _until_working(db, f"crash-{k}/", process)
-        await asyncio.sleep(rng.uniform(*alive_s))
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
+        done += len(batch)
 
     survivor = Worker(db, LocalMediaStore(media), registry, worker_id="survivor", lease_s=lease_s,
                       poll_interval=0.05, policy=RetryPolicy(base_s=0.05, cap_s=0.2))  # fmt: skip
@@ -115,6 +127,17 @@ async def run_trial(
     report = await audit(db, provider, jobs=jobs, kills=kills)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _kill_when_working(
+    db: Database, owner: str, process: asyncio.subprocess.Process, alive_s: float
+) -> None:
+    # Kill only once it is working (start-up takes a while), at a random moment after.
+    await _until_working(db, owner, process)
+    await asyncio.sleep(alive_s)
+    if process.returncode is None:
+        process.send_signal(signal.SIGKILL)
+    await process.wait()
 
 
 async def _until_working(db: Database, owner: str, process: asyncio.subprocess.Process) -> None:
