@@ -25,7 +25,7 @@ from pipeline.worker import Worker
 from storage import ledger
 from storage.db import Database
 from storage.media import LocalMediaStore
-from storage.models import Job, JobStatus, Take
+from storage.models import TERMINAL_JOB_STATUSES, Job, JobStatus, Take
 from tests.pipeline.conftest import GUILD, MEMBER, make_shot
 from tests.pipeline.fakes import FileProvider
 
@@ -147,7 +147,14 @@ async def _until_working(db: Database, owner: str, process: asyncio.subprocess.P
             leased = (
                 await s.exec(select(Job.id).where(col(Job.lease_owner).startswith(owner)))
             ).first()
-        if leased is not None:
+            # Nothing left to claim (the other worker finished the queue): kill it idle rather
+            # than wait out the deadline.
+            unfinished = (
+                await s.exec(
+                    select(Job.id).where(col(Job.status).not_in(TERMINAL_JOB_STATUSES)).limit(1)
+                )
+            ).first()
+        if leased is not None or unfinished is None:
             return
         await asyncio.sleep(0.02)
 
