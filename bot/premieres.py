@@ -2,7 +2,7 @@
 
 Three jobs per premiere in the persistent scheduler (bot/scheduler.py), keyed by its id:
 
-    premiere:<id>:prepare  at T - lead    render (or check) the recap and the final episode
+    premiere:<id>:prepare  at T - lead    queue render jobs for the recap and the final episode
     premiere:<id>:start    at T           post recap, episode, thread, ping; or postpone / miss
     premiere:<id>:end      at T + runtime mark the Discord event completed
 
@@ -13,13 +13,14 @@ offline"); past it the premiere is *missed* and the showrunner is told. ``resume
 finishes a premiere a crash interrupted mid-post: each post carries a marker line
 (``-# premiere <id> · recap``) so a resumed premiere skips what already went out.
 
+Renders are worker jobs (pipeline/cut/job.py), so a restart loses none: the jobs are found
+again by episode. At T the premiere waits up to ``render_wait_s`` for jobs under way.
 A render that is not ready at T postpones the premiere by ``postpone_s`` (at most
 ``max_postpones`` times, then missed); a broken or oversized file is never posted.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from commands.premieres._event import move_event, set_event_status
 from pipeline.premiere import (
     Piece,
     Readiness,
+    await_renders,
     estimated_runtime_s,
     find_zone,
     next_week,
@@ -77,7 +79,6 @@ PREPARE, START, END = (
     "bot.premieres:end_due",
 )
 ALL_MENTIONS_OFF = discord.AllowedMentions.none()
-_preparing: dict[tuple[int, int], asyncio.Task[Readiness]] = {}
 _firing: set[tuple[int, int]] = set()
 
 
@@ -115,26 +116,16 @@ async def unplan(scheduler: Scheduler, premiere_id: int) -> None:
 
 
 async def _ensure_prepared(bot: DailiesBot, premiere: Premiere) -> Readiness:
-    """One render per premiere at a time in this process: a second caller waits for the first."""
-    gid, pid = premiere.guild_id, premiere.id or 0
-    task = _preparing.get((gid, pid))
-    if task is None or task.done():
-        settings = await get_settings(bot.db, gid)
-        task = asyncio.create_task(prepare(
-            bot.db, bot.media, gid, premiere.episode_id, member_id=premiere.created_by,
-            out_dir=Path(bot.settings.data_dir) / "premieres" / str(gid),
-            limit_bytes=upload_limit(bot, gid, settings.upload_limit_bytes),
-            locale=await guild_locale(bot, gid),
-        ), name=f"premiere-{pid}-prepare")  # fmt: skip
-        _preparing[(gid, pid)] = task
-    return await asyncio.shield(task)
-
-
-def stop_preparing() -> None:
-    """The bot is closing: renders it started stop (the next holder starts them again)."""
-    for task in _preparing.values():
-        task.cancel()
-    _preparing.clear()
+    """Queue the premiere's missing renders, or find the jobs under way (the database decides,
+    so a second caller or a restarted bot finds the same jobs); the workers render them."""
+    gid = premiere.guild_id
+    settings = await get_settings(bot.db, gid)
+    return await prepare(
+        bot.db, bot.media, gid, premiere.episode_id, member_id=premiere.created_by,
+        out_dir=Path(bot.settings.data_dir) / "premieres" / str(gid),
+        limit_bytes=upload_limit(bot, gid, settings.upload_limit_bytes),
+        locale=await guild_locale(bot, gid),
+    )  # fmt: skip
 
 
 async def prepare_due(bot: DailiesBot, *, guild_id: int, premiere_id: int) -> None:
@@ -186,10 +177,14 @@ async def _start(
             return
         state = await readiness(bot.db, bot.media, guild_id, premiere.episode_id, limit)
         if not state.ready:
-            with contextlib.suppress(TimeoutError):
-                state = await asyncio.wait_for(
-                    _ensure_prepared(bot, premiere), TIMING.render_wait_s
-                )
+            queued = await _ensure_prepared(bot, premiere)
+            if not queued.ready and queued.rendering:
+                state = await await_renders(bot.db, bot.media, guild_id, premiere.episode_id,
+                                            queued.rendering, limit_bytes=limit,
+                                            timeout_s=TIMING.render_wait_s)  # fmt: skip
+                state.waiting = queued.waiting
+            else:
+                state = queued
         if not state.ready:
             await _postpone(bot, premiere, state, postponed)
             return

@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 
 from pipeline import notices
-from pipeline.jobs import JobKind, can_transition, is_terminal
+from pipeline.cut.job import render_cancelled
+from pipeline.jobs import RENDER_PROVIDER, JobKind, can_transition, is_terminal
 from pipeline.registry import ProviderRegistry
 from storage import ledger, queue
 from storage.db import Database
@@ -101,17 +102,20 @@ async def cancel_job(
         await queue.wake_dependents(session, guild_id, job_id)
         if job.kind == JobKind.TAKE.value and job.shot_id is not None:
             await settle_shot_status(session, guild_id, job.shot_id)
-        await notices.job_failed(
-            session,
-            job,
-            status=JobStatus.CANCELLED,
-            reason="cancelled",
-            detail="",
-            refund_cents=refund,
-            charged_cents=charged_cents,
-            now=now,
-        )
-        await notices.job_progress(session, job, JobStatus.CANCELLED, now)
+        if job.provider == RENDER_PROVIDER:
+            await render_cancelled(session, job)  # a cut or recap: its own card says so
+        else:
+            await notices.job_failed(
+                session,
+                job,
+                status=JobStatus.CANCELLED,
+                reason="cancelled",
+                detail="",
+                refund_cents=refund,
+                charged_cents=charged_cents,
+                now=now,
+            )
+            await notices.job_progress(session, job, JobStatus.CANCELLED, now)
         await session.commit()
         handle = dict(job.provider_handle)
     if registry is not None and handle and job.provider in registry:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.providers.base import Capability, GenRequest
 from storage.models import TERMINAL_JOB_STATUSES, Job, JobStatus
+from storage.render_jobs import RENDER_PROVIDER as RENDER_PROVIDER  # re-exported
 
 S = JobStatus
 
@@ -23,6 +24,14 @@ class JobKind(StrEnum):
     VOICE = "voice"  # one dialogue line
     LIPSYNC = "lipsync"  # a take with a voice laid under it, lips moved
     FACE = "face"  # the face pass on a take
+    CUT = "cut"  # an episode cut (preview or final), rendered by the worker itself
+    RECAP = "recap"  # an episode's "Previously on..."
+
+
+# Renders need no provider: the worker runs ffmpeg itself (pipeline/cut/job.py). Their jobs
+# name the pseudo-provider RENDER_PROVIDER ("render"), so the claim and the per-provider
+# concurrency apply unchanged.
+RENDER_KINDS = frozenset({JobKind.CUT, JobKind.RECAP})
 
 
 KIND_CAPABILITY: dict[JobKind, Capability] = {
@@ -54,6 +63,14 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.CANCELLED: frozenset(),
 }
 
+# A render has no submit, poll or fetch: queued -> running -> succeeded (or failed, cancelled).
+# A render whose worker died is claimed again while running and rendered from scratch.
+RENDER_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    S.QUEUED: frozenset({S.RUNNING}) | _EVERYWHERE,
+    S.RUNNING: frozenset({S.SUCCEEDED}) | _EVERYWHERE,
+    S.FAILED: frozenset({S.QUEUED}),
+}
+
 # Where a job in retry_wait goes back to, by the state it was waiting from.
 RESUMABLE = frozenset({S.SUBMITTING, S.RUNNING, S.FETCHING})
 
@@ -70,7 +87,8 @@ def can_transition(current: JobStatus, target: JobStatus) -> bool:
 
 
 def check_transition(job: Job, target: JobStatus) -> None:
-    if not can_transition(job.status, target):
+    table = RENDER_TRANSITIONS if job.provider == RENDER_PROVIDER else TRANSITIONS
+    if target not in table.get(job.status, frozenset()):
         raise IllegalTransition(job.id, job.status, target)
 
 

@@ -7,8 +7,9 @@ posts, and the picture on its event.
   skip (the spring DST gap).
 - ``find_zone(name)``: a zoneinfo zone, any case (``UnknownZone`` otherwise).
 - ``readiness(...)``: the newest final episode render and recap whose Discord copies are in the
-  media store and fit the upload limit. ``prepare(...)`` renders whatever is missing through the
-  cut's public API (pipeline.cut), then says again what is ready.
+  media store and fit the upload limit. ``prepare(...)`` queues render jobs for whatever is
+  missing (or finds those under way; pipeline/cut/job.py, the workers render them), and
+  ``await_renders(...)`` waits for those jobs to end, then says again what is ready.
 """
 
 from __future__ import annotations
@@ -30,16 +31,18 @@ from pipeline.cut import (
     NothingToRecap,
     ShotsNotLocked,
     check_cut,
+    enqueue_render,
     load_episode,
-    run_render,
 )
 from pipeline.cut.cards import episode_title_image
+from pipeline.jobs import is_terminal
 from pipeline.media.house import HouseFormat
 from pipeline.media.probe import aprobe
 from storage.cuts import latest_render
 from storage.db import Database
 from storage.media import MediaStore, get_asset
-from storage.models import Render
+from storage.models import Job, Render
+from storage.queue import dependency_statuses
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +177,7 @@ class Readiness:
     recap: Piece | None = None
     recap_needed: bool = False
     waiting: list[str] = field(default_factory=list)  # shot codes without a locked take
+    rendering: list[int] = field(default_factory=list)  # render jobs queued or running for it
     problems: list[str] = field(default_factory=list)  # episode_missing | recap_missing | ...
 
     @property
@@ -243,6 +247,10 @@ async def readiness(
     return state
 
 
+def _final_cut(job: Job) -> bool:
+    return bool(dict(job.params.get("options") or {}).get("final"))
+
+
 async def prepare(
     db: Database,
     store: MediaStore,
@@ -254,34 +262,59 @@ async def prepare(
     limit_bytes: int,
     locale: str = "en",
 ) -> Readiness:
-    """Render the final episode and its recap where no fitting render exists yet, then report.
+    """Queue render jobs for the final episode and its recap where no fitting render exists
+    yet, or find the ones under way (a member's ``/episode cut final:true`` counts); returns
+    what is ready now, with ``rendering`` = those jobs. Never renders itself.
 
     A final cut refuses while a shot is unlocked: the premiere then waits (``waiting`` lists the
-    shots) rather than show slates. A render that fails is logged and left missing; the caller
-    postpones."""
+    shots) rather than show slates. A render that fails is left missing; the caller postpones."""
     state = await readiness(db, store, guild_id, episode_id, limit_bytes)
     if state.episode is None:
         request = CutRequest(guild_id, episode_id, member_id, kind="episode",
                              options=CutOptions(final=True, locale=locale),
                              token=f"premiere-{episode_id}")  # fmt: skip
         try:
-            await run_render(db, store, request, out_dir)
+            episode = await check_cut(db, request)
+            job = await enqueue_render(db, request, out_dir=out_dir, accept=_final_cut,
+                                       label=f"premiere episode {episode.number}")  # fmt: skip
+            state.rendering.append(job.id or 0)
         except (ShotsNotLocked, NothingLocked) as exc:
             state.waiting = list(getattr(exc, "codes", []))
-        except Exception:
-            log.exception("premiere render of episode %s (guild %s) failed", episode_id, guild_id)
     if state.recap_needed and state.recap is None:
         request = CutRequest(guild_id, episode_id, member_id, kind="recap",
                              options=CutOptions(locale=locale),
                              token=f"premiere-recap-{episode_id}")  # fmt: skip
-        try:
-            await run_render(db, store, request, out_dir)
-        except Exception:
-            log.exception("premiere recap of episode %s (guild %s) failed", episode_id, guild_id)
-    waiting = state.waiting
-    state = await readiness(db, store, guild_id, episode_id, limit_bytes)
-    state.waiting = waiting
+        job = await enqueue_render(db, request, out_dir=out_dir, accept=lambda _job: True,
+                                   label="premiere recap")  # fmt: skip
+        state.rendering.append(job.id or 0)
+    if state.rendering:
+        log.info("premiere of episode %s (guild %s): render jobs %s under way", episode_id,
+                 guild_id, state.rendering)  # fmt: skip
     return state
+
+
+async def await_renders(
+    db: Database,
+    store: MediaStore,
+    guild_id: int,
+    episode_id: int,
+    job_ids: list[int],
+    *,
+    limit_bytes: int,
+    timeout_s: float,
+    poll_s: float = 0.5,
+) -> Readiness:
+    """Wait until the render jobs ``job_ids`` have ended (or ``timeout_s`` passed), then say
+    what is ready. The jobs keep running after a timeout; a later readiness finds them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while job_ids and loop.time() < deadline:
+        async with db.session() as session:
+            statuses = await dependency_statuses(session, guild_id, job_ids)
+        if all(is_terminal(status) for status in statuses.values()):
+            break
+        await asyncio.sleep(min(poll_s, max(0.0, deadline - loop.time())))
+    return await readiness(db, store, guild_id, episode_id, limit_bytes)
 
 
 async def estimated_runtime_s(

@@ -8,7 +8,9 @@
     await worker.drain()                         # tests: run until no job is runnable
 
 Concurrency is per provider: a provider with ``concurrency = 3`` never has more than three of
-its jobs held by this worker (submitted and not yet done). A side task renews every held lease
+its jobs held by this worker (submitted and not yet done). Cut and recap renders are jobs of the
+pseudo-provider ``render`` (pipeline/cut/job.py runs them, not the executor): ``renders=1`` by
+default, ``renders=0`` for a worker that never renders. A side task renews every held lease
 every ``lease_s / 3`` seconds; a job whose lease could not be renewed (cancelled, or taken over
 after a stall) is told so and stops at its next step.
 
@@ -37,8 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.cut.job import Renderer
 from pipeline.executor import Executor, ExecutorConfig, HandBack, JobControl, LeaseLost
 from pipeline.finish import Finisher, IngestFinisher, StoreOnlyFinisher
+from pipeline.jobs import RENDER_PROVIDER
 from pipeline.registry import ProviderRegistry, build_registry
 from pipeline.retry import RetryPolicy
 from storage import queue
@@ -86,6 +90,7 @@ class Worker:
         policy: RetryPolicy | None = None,
         shutdown_grace_s: float = 10.0,
         config: ExecutorConfig | None = None,
+        renders: int = 1,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -100,6 +105,10 @@ class Worker:
             db, media_store, registry, finisher or StoreOnlyFinisher(db), config
         )
         self.limits = {**registry.concurrency(), **(concurrency or {})}
+        # Renders run ffmpeg here (CPU-heavy): their own lane, one at a time by default.
+        self.renderer = Renderer(db, media_store) if renders > 0 else None
+        if self.renderer is not None:
+            self.limits.setdefault(RENDER_PROVIDER, renders)
         self.stats = WorkerStats()
         self._held: dict[int, _Held] = {}
         self._in_flight: Counter[str] = Counter()
@@ -151,7 +160,7 @@ class Worker:
                     continue
                 if started:
                     continue
-                due = await queue.next_due(self.db, list(self.registry))
+                due = await queue.next_due(self.db, self._lanes())
                 now = utcnow()
                 if due is None or (due - now).total_seconds() > horizon_s:
                     break
@@ -166,10 +175,14 @@ class Worker:
 
     # ------------------------------------------------------------------ claiming
 
+    def _lanes(self) -> list[str]:
+        """What this worker claims: its providers, and renders if it renders."""
+        return [*self.registry, *([RENDER_PROVIDER] if self.renderer is not None else [])]
+
     def _free(self) -> dict[str, int]:
         return {
             name: max(1, self.limits.get(name, 1)) - self._in_flight[name]
-            for name in self.registry
+            for name in self._lanes()
             if self._in_flight[name] < max(1, self.limits.get(name, 1))
         }
 
@@ -208,7 +221,10 @@ class Worker:
     async def _work(self, claim: Claim, ctl: JobControl) -> None:
         job = claim.job
         try:
-            await self.executor.advance(claim, ctl)
+            if job.provider == RENDER_PROVIDER and self.renderer is not None:
+                await self.renderer.advance(claim, ctl)
+            else:
+                await self.executor.advance(claim, ctl)
             self.stats.finished += 1
         except HandBack:
             self.stats.handed_back += 1
@@ -308,6 +324,7 @@ async def _main(args: argparse.Namespace) -> None:
         finisher=finisher,
         lease_s=args.lease_s,
         poll_interval=args.poll_interval,
+        renders=args.renders,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -333,6 +350,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--finisher", choices=("ingest", "store"), default="ingest")
     parser.add_argument("--registry-factory", help="module:callable(settings) -> ProviderRegistry")
+    parser.add_argument(
+        "--renders", type=int, default=1, help="cut/recap renders at once (0: none)"
+    )
     parser.add_argument("--burst", action="store_true", help="drain, then exit")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)

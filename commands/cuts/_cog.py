@@ -4,17 +4,20 @@ Why inside /episode and not a group of its own: members already find their episo
 (`/episode show`), and "cut" reads as something you do to an episode. The commands are built per
 bot in ``cog_load`` and attached to that bot's /episode group.
 
-Renders run as background tasks in the bot process; the pipeline reports progress through the
-outbox (``cut_progress`` / ``cut_ready`` / ``cut_failed``) and the relay renders those here:
-the status card is edited in place, the finished copy is posted with its subtitles.
+Renders are worker jobs (pipeline/cut/job.py: they survive restarts, any worker may run
+them); the status card's channel and message travel in the job. The pipeline reports progress
+through the outbox (``cut_progress`` / ``cut_ready`` / ``cut_failed``) and the relay renders those
+here: the status card is edited in place, the finished copy is posted with its subtitles. A
+second render of the same episode and kind is refused while one is queued or running (asked of
+the database, so it holds across restarts and processes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +39,13 @@ from pipeline.cut import (
     CutRequest,
     NothingLocked,
     NothingToRecap,
+    RenderBusy,
     ShotsNotLocked,
+    active_render,
     check_cut,
+    enqueue_render,
     load_episode,
     run_export,
-    run_render,
 )
 from storage.errors import InvalidInput
 from storage.script_lookup import resolve_episode
@@ -66,6 +71,9 @@ async def _checked(request: CutRequest, interaction: discord.Interaction[Any], n
         raise InvalidInput("cut.refused.not_locked", codes=_codes(exc.codes)) from None
     except NothingToRecap as exc:
         raise InvalidInput("cut.refused.no_recap", number=exc.number) from None
+    db = bot_of(interaction).db
+    if await active_render(db, request.guild_id, request.episode_id, request.kind):
+        raise InvalidInput("cut.refused.busy", number=number)
 
 
 async def _scene_ids(db: Any, guild_id: int, episode_id: int, typed: str) -> frozenset[int]:
@@ -82,7 +90,6 @@ async def _scene_ids(db: Any, guild_id: int, episode_id: int, typed: str) -> fro
 class CutsCog(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        self.tasks: dict[tuple[int, int, str], asyncio.Task[None]] = {}
         self.added: list[app_commands.Command[Any, ..., Any]] = []
 
     async def cog_load(self) -> None:
@@ -110,8 +117,6 @@ class CutsCog(commands.Cog):
         if isinstance(group, app_commands.Group):
             for command in self.added:
                 group.remove_command(command.name)
-        for task in self.tasks.values():
-            task.cancel()
 
     # ------------------------------------------------------------------ commands
 
@@ -119,16 +124,12 @@ class CutsCog(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         request: CutRequest,
-        music: Path | None,
+        music_sha256: str | None,
         number: int,
     ) -> None:
-        """Post the public status card, then render in the background."""
+        """Post the public status card, then queue the render for a worker."""
         bot = bot_of(interaction)
         assert interaction.channel is not None and interaction.guild_id is not None
-        key = (interaction.guild_id, request.episode_id, request.kind)
-        running = self.tasks.get(key)
-        if running is not None and not running.done():
-            raise InvalidInput("cut.refused.busy", number=number)
         card = await interaction.channel.send(  # type: ignore[union-attr]
             await _relay.running_text(bot, request.guild_id, request.kind, request.episode_id, 0),
             allowed_mentions=NO_MENTIONS,
@@ -140,21 +141,16 @@ class CutsCog(commands.Cog):
             card_message_id=card.id,
         )  # fmt: skip
         out_dir = Path(bot.settings.data_dir) / "cuts" / str(request.guild_id)
-
-        async def work() -> None:
-            try:
-                await run_render(bot.db, bot.media, request, out_dir)
-            except Exception:
-                log.exception("render %s of episode %s failed", request.kind, request.episode_id)
-            finally:
-                if music is not None:
-                    await asyncio.to_thread(music.unlink, True)
-                if bot.host is not None:
-                    bot.host.relay.wake()
-
-        self.tasks[key] = asyncio.create_task(work(), name=f"cut-{card.id}")
+        try:
+            job = await enqueue_render(bot.db, request, out_dir=out_dir,
+                                       music_sha256=music_sha256,
+                                       label=f"{request.kind} {number}")  # fmt: skip
+        except RenderBusy:  # another member's render won the race since the check above
+            with contextlib.suppress(discord.HTTPException):
+                await card.delete()
+            raise InvalidInput("cut.refused.busy", number=number) from None
         await interaction.followup.send(
-            tr("cut.started", await locale_of(interaction)), ephemeral=True
+            tr("cut.started", await locale_of(interaction), id=job.id), ephemeral=True
         )
 
     @app_commands.describe(
@@ -196,24 +192,16 @@ class CutsCog(commands.Cog):
                              options=options)  # fmt: skip
         await _checked(request, interaction, found.number)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        path: Path | None = None
+        sha: str | None = None
         if music is not None:
             data = await music.read()
             await asyncio.to_thread(
                 check_audio_upload, data, max_bytes=DEFAULT_AUDIO_MAX_BYTES,
                 max_duration_s=MAX_MUSIC_S, filename=music.filename,
             )  # fmt: skip
-            folder = Path(bot.settings.data_dir) / "cuts"
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, suffix=".music", delete=False) as handle:
-                handle.write(data)
-            path = Path(handle.name)
-            options = CutOptions(final=final, crossfade=fades,
-                                 burn_subtitles=burn_subtitles, locale=locale,
-                                 music_path=path)  # fmt: skip
-            request = CutRequest(interaction.guild_id, found.id or 0, interaction.user.id,
-                                 options=options)  # fmt: skip
-        await self._start(interaction, request, path, found.number)
+            # In the media store, not a local file: the worker that renders may be elsewhere.
+            sha = (await bot.media.put_bytes(data)).sha256
+        await self._start(interaction, request, sha, found.number)
 
     @app_commands.describe(
         episode="The new episode the recap leads into",

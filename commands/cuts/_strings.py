@@ -39,7 +39,8 @@ register_strings(
         "Leave `final` off for a preview with slates in their place.",
         "cut.refused.no_recap": "Episode {number} is the first: there is nothing to recap.",
         "cut.refused.busy": "Episode {number} is already being rendered; follow its card.",
-        "cut.started": "Rendering started; follow the card in this channel.",
+        "cut.started": "Rendering started (job #{id}); follow the card in this channel. "
+        "`/job cancel id:{id}` stops it.",
         "cut.card.running": "🎬 {what}: rendering… {percent} %\n`{bar}`",
         "cut.card.ready": "✅ {what}: ready ({duration}).",
         "cut.card.failed": "❌ {what}: the render failed ({reason}). Nothing was posted.",
@@ -92,7 +93,8 @@ register_strings(
         "à leur place.",
         "cut.refused.no_recap": "L'épisode {number} est le premier : il n'y a rien à résumer.",
         "cut.refused.busy": "L'épisode {number} est déjà en cours de rendu ; suivez sa carte.",
-        "cut.started": "Rendu lancé ; suivez la carte dans ce salon.",
+        "cut.started": "Rendu lancé (tâche n°{id})\u202f; suivez la carte dans ce salon. "
+        "`/tâche annuler id:{id}` l'arrête.",
         "cut.card.running": "🎬 {what}\u202f: rendu en cours… {percent}\u202f%\n`{bar}`",
         "cut.card.ready": "✅ {what} : prêt ({duration}).",
         "cut.card.failed": "❌ {what} : le rendu a échoué ({reason}). Rien n'a été publié.",

@@ -124,7 +124,6 @@ class PremieresCog(commands.GroupCog, group_name="premiere"):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(NotifyButton)
-        firing.stop_preparing()
 
     @app_commands.command(name="schedule")
     @app_commands.describe(

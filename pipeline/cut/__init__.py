@@ -4,11 +4,14 @@ Public API (commands/ and bot/ use only this)::
 
     from pipeline.cut import CutOptions, CutRequest, check_cut, run_render, run_export
     episode = await check_cut(db, request)          # refusals before any rendering
-    outcome = await run_render(db, store, request, out_dir, report=cb)
+    job = await enqueue_render(db, request, out_dir=out_dir)   # a worker renders it (durable)
+    outcome = await run_render(db, store, request, out_dir, report=cb)   # in this process (CLI)
 
-Refusals: ``NothingLocked``, ``ShotsNotLocked(.codes)``, ``NothingToRecap(.number)``.
+Refusals: ``NothingLocked``, ``ShotsNotLocked(.codes)``, ``NothingToRecap(.number)``;
+``RenderBusy(.job)`` when a render of that episode and kind is already queued or running.
 """
 
+from pipeline.cut.job import RenderBusy, active_render, enqueue_render
 from pipeline.cut.plan import CutOptions, CutPlan, NothingLocked, ShotsNotLocked, plan_cut
 from pipeline.cut.recap import NothingToRecap
 from pipeline.cut.service import (
@@ -36,8 +39,11 @@ __all__ = [
     "Exported",
     "NothingLocked",
     "NothingToRecap",
+    "RenderBusy",
     "ShotsNotLocked",
+    "active_render",
     "check_cut",
+    "enqueue_render",
     "load_episode",
     "plan_cut",
     "run_export",

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 import bot.premieres as firing
 from bot.sandbox import Message
-from pipeline.premiere import Readiness, prepare
+from pipeline.premiere import Readiness, await_renders, prepare
 from storage.guilds import update_settings
 from storage.models import Premiere
 from tests.cut.seed import Seeded, seed_episode, small_house
@@ -54,11 +54,14 @@ async def episodes(studio: Studio, locked: list[list[bool]]) -> list[Seeded]:
 
 
 async def rendered(studio: Studio, seeded: Seeded) -> Readiness:
-    """The final cut and recap made ahead (what T-30 min does), so firing tests don't wait."""
-    state = await prepare(studio.db, studio.media, studio.server.id, seeded.episode_id,
-                          member_id=int(studio.showrunner.user.id),
-                          out_dir=studio.tmp_path / "renders",
-                          limit_bytes=10 * 1024 * 1024)  # fmt: skip
+    """The final cut and recap made ahead (what T-30 min does: render jobs, which the running
+    bot's worker renders), so firing tests don't wait."""
+    limit = 10 * 1024 * 1024
+    queued = await prepare(studio.db, studio.media, studio.server.id, seeded.episode_id,
+                           member_id=int(studio.showrunner.user.id),
+                           out_dir=studio.tmp_path / "renders", limit_bytes=limit)  # fmt: skip
+    state = await await_renders(studio.db, studio.media, studio.server.id, seeded.episode_id,
+                                queued.rendering, limit_bytes=limit, timeout_s=120)  # fmt: skip
     assert state.ready, state
     return state
 
