@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pipeline.cut.plan import CutOptions
 from pipeline.cut.service import CardReporter, CutRequest, load_episode, run_render
-from pipeline.executor import JobControl, LeaseLost
+from pipeline.executor import HandBack, JobControl, LeaseLost
 from pipeline.jobs import RENDER_PROVIDER, JobKind, check_transition
 from storage import outbox, queue
 from storage.db import Database
@@ -200,8 +200,14 @@ class Renderer:
         try:
             while not render.done():
                 await asyncio.wait({render}, timeout=WATCH_S)
-                if ctl.lost and not render.done():
+                if render.done():
+                    break
+                if ctl.lost:
                     raise LeaseLost
+                if ctl.stopping.is_set():
+                    # The worker stops: hand the render back now rather than hold the shutdown
+                    # for a grace period a render of minutes rarely fits in.
+                    raise HandBack
         except BaseException:
             # Lease lost (cancelled, or another worker took over) or the worker is stopping:
             # ffmpeg is killed with the task; a hand-back is rendered again from scratch.
