@@ -250,11 +250,46 @@ def _check_providers(settings: Settings) -> list[Check]:
     return checks
 
 
+def _check_media_links(settings: Settings) -> Check:
+    """Luma and Sync take inputs only by URL: can they be given our local files?"""
+    section = settings.media
+    if not section.public_base_url and section.link_secret is None:
+        return Check(
+            "warn",
+            "Public media links off: Luma and Sync take text prompts only, not local pictures, "
+            "takes or voices (optional)",
+            "Set DAILIES_MEDIA__PUBLIC_BASE_URL (an HTTPS proxy to "
+            f"{section.bind_host}:{section.bind_port}) and DAILIES_MEDIA__LINK_SECRET.",
+        )
+    from pipeline.media.links_server import media_links
+
+    links = media_links(settings)
+    if links is None:
+        return Check(
+            "fail",
+            "Public media links misconfigured",
+            "Set both DAILIES_MEDIA__PUBLIC_BASE_URL (http(s)://...) and "
+            "DAILIES_MEDIA__LINK_SECRET (16+ characters, e.g. `openssl rand -hex 32`).",
+        )
+    if not links.base_url.startswith("https://"):
+        return Check(
+            "warn",
+            f"Public media links at {links.base_url} are not HTTPS",
+            "Providers (Runway at least) fetch only https:// links; put a TLS proxy in front.",
+        )
+    return Check(
+        "ok",
+        f"Public media links: {links.base_url}/media/ (served on "
+        f"{section.bind_host}:{section.bind_port}); Luma and Sync can take local files",
+    )
+
+
 async def diagnose(settings: Settings) -> list[Check]:
     checks = [Check("ok", "Settings loaded"), _check_token(settings)]
     checks.append(await _check_database(settings))
     checks.extend([_check_media(settings), _check_ffmpeg(settings), _check_espeak()])
     checks.extend(_check_providers(settings))
+    checks.append(_check_media_links(settings))
     return checks
 
 

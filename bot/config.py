@@ -46,6 +46,25 @@ class ProviderSection(BaseModel):
     concurrency: int | None = Field(default=None, ge=1, description="Jobs in flight at once.")
 
 
+class MediaSection(BaseModel):
+    """Signed, expiring public links to the media store, for providers that take inputs only by
+    URL (Luma keyframes, Sync lip-sync). Off unless both the base URL and the secret are set."""
+
+    public_base_url: str | None = Field(
+        default=None,
+        description="HTTPS origin the providers reach the link server at (a reverse proxy in "
+        "front of bind_host:bind_port), e.g. https://media.example.org",
+    )
+    link_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for the links (16+ characters, e.g. `openssl rand -hex 32`); the "
+        "same value in every process.",
+    )
+    link_ttl_s: int = Field(default=3600, ge=60, description="How long a link stays valid.")
+    bind_host: str = Field(default="127.0.0.1", description="Where the link server listens.")
+    bind_port: int = Field(default=8780, ge=0, le=65535, description="Its port.")
+
+
 class Settings(BaseSettings):
     """Everything Dailies reads from its environment."""
 
@@ -75,6 +94,10 @@ class Settings(BaseSettings):
     providers: dict[str, ProviderSection] = Field(
         default_factory=dict,
         description="Per-provider keys and overrides, e.g. DAILIES_PROVIDERS__LUMA__API_KEY.",
+    )
+    media: MediaSection = Field(
+        default_factory=MediaSection,
+        description="Public links to media, e.g. DAILIES_MEDIA__PUBLIC_BASE_URL.",
     )
 
     @classmethod

@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.relay import Relay
 from pipeline.executor import ExecutorConfig
 from pipeline.finish import Finisher, IngestFinisher, StoreOnlyFinisher
+from pipeline.media.links_server import MediaLinkServer, start_link_server
 from pipeline.registry import ProviderRegistry, build_registry
 from pipeline.retry import RetryPolicy
 from pipeline.worker import Worker, WorkerStats
@@ -72,10 +73,13 @@ class Host:
             make_worker(bot.db, bot.media, self.registry) if worker_in_process else None
         )
         self._worker_task: asyncio.Task[None] | None = None
+        self.links_server: MediaLinkServer | None = None
 
     async def start(self) -> None:
         self.relay.start()
         self._start_worker()
+        # Signed media links for URL-only providers, when DAILIES_MEDIA__* configures them.
+        self.links_server = await start_link_server(self.bot.settings, self.bot.media)
         log.info(
             "host: relay started; worker %s; providers %s",
             "in process" if self.worker else "elsewhere",
@@ -99,6 +103,8 @@ class Host:
     async def stop(self) -> None:
         await self._stop_worker()
         await self.relay.stop()
+        if self.links_server is not None:
+            await self.links_server.stop()
         with contextlib.suppress(Exception):
             await self.registry.aclose()
 
@@ -177,8 +183,11 @@ async def run_worker(settings: Settings, *, worker_id: str | None = None) -> Non
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.stop()))
     log.info("worker %s: providers %s", worker.worker_id, ", ".join(sorted(registry)))
+    links_server = await start_link_server(settings, media)
     try:
         await worker.run()
     finally:
+        if links_server is not None:
+            await links_server.stop()
         await registry.aclose()
         await db.dispose()

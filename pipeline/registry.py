@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from bot.config import ProviderSection, Settings
+from pipeline.media.links_server import media_links
 from pipeline.providers.base import Capability, Provider
 
 log = logging.getLogger(__name__)
@@ -182,12 +183,17 @@ def _locals(settings: Settings) -> list[Provider]:
 def build_registry(settings: Settings, *, extra: Iterable[Provider] = ()) -> ProviderRegistry:
     """Every provider this process may use. ``extra`` adds (or replaces) providers: tests."""
     registry = ProviderRegistry(_locals(settings))
+    links = media_links(settings)
     for name in REMOTE_PROVIDERS:
         section = settings.provider(name)
         if section.api_key is None and name != "facefusion":
             continue
         provider = _remote(name, section)
         if provider is not None:
+            # Adapters whose provider fetches inputs by URL (Luma, Sync) get the link maker.
+            use_links = getattr(provider, "use_links", None)
+            if links is not None and callable(use_links):
+                use_links(links)
             registry.add(provider)
     for provider in extra:
         registry.add(provider)

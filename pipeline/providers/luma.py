@@ -1,9 +1,11 @@
 """Luma Dream Machine (providers.md §2): generations with ``queued -> dreaming -> completed``.
 
-Keyframes must be public URLs (``inputs["image"]`` an https URL); local files are refused before
-anything is sent. No idempotency key, but ``GET /generations`` lists recent generations with the
-request echoed, so an unknown submit is reconciled by finding exactly one generation whose echo
-matches what we sent (more than one match is ambiguous -> None -> needs_review).
+Keyframes must be public URLs: a local file of the media store becomes a signed, expiring link
+(``use_links``, pipeline/providers/_links.py); without links configured it is refused before
+anything is sent (``input_needs_url``). No idempotency key, but ``GET /generations`` lists
+recent generations with the request echoed, so an unknown submit is reconciled by finding
+exactly one generation whose echo matches what we sent (more than one match is ambiguous ->
+None -> needs_review); keyframe links are compared without their signature.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pipeline.providers._http import (
     parse_time,
     ratio_of,
 )
+from pipeline.providers._links import PublishesInputs
 from pipeline.providers.base import (
     Capability,
     GenRequest,
@@ -49,7 +52,10 @@ def _resolution(request: GenRequest) -> str:
     return "1080p" if short >= 1080 else "720p" if short >= 720 else "540p"
 
 
-class LumaAdapter(HttpAdapter):
+_KEYFRAMES = (("frame0", "image"), ("frame1", "last_image"))
+
+
+class LumaAdapter(PublishesInputs, HttpAdapter):
     name = NAME
     default_base_url = "https://api.lumalabs.ai/dream-machine/v1"
     default_concurrency = 4  # no published numbers for Dream Machine
@@ -93,7 +99,7 @@ class LumaAdapter(HttpAdapter):
             "loop": bool(request.options.get("loop", False)),
         }
         frames = {}
-        for slot, key in (("frame0", "image"), ("frame1", "last_image")):
+        for slot, key in _KEYFRAMES:
             if key in request.inputs:
                 url = request.inputs[key]
                 if not is_remote(url):
@@ -105,8 +111,12 @@ class LumaAdapter(HttpAdapter):
             body["callback_url"] = request.options["callback_url"]
         return body
 
+    async def public(self, request: GenRequest) -> GenRequest:
+        return await self.published(request, [k for _, k in _KEYFRAMES], "Luma keyframes")
+
     async def submit(self, request: GenRequest, idempotency_key: str) -> SubmitResult:
-        resp = await self.submit_post(self.url("generations/video"), json_body=self.body(request))
+        body = self.body(await self.public(request))
+        resp = await self.submit_post(self.url("generations/video"), json_body=body)
         gen = self.json_of(resp, Phase.SUBMIT)
         gen_id = gen.get("id")
         if not isinstance(gen_id, str) or not gen_id:
@@ -152,8 +162,8 @@ class LumaAdapter(HttpAdapter):
                 raise
 
     async def reconcile(self, idempotency_key: str, request: GenRequest) -> SubmitResult | None:
-        sent = self.body(request)
-        wanted = {k: canonical_json(sent.get(k)) for k in _ECHOED}
+        sent = self.body(await self.public(request))
+        wanted = {k: canonical_json(_unsigned(sent.get(k))) for k in _ECHOED}
         since = datetime.now(UTC) - self.reconcile_window
         matches: list[dict[str, Any]] = []
         limit = 50
@@ -188,7 +198,20 @@ def _same_request(echo: dict[str, Any], wanted: dict[str, str]) -> bool:
     (Luma may leave defaults out of the echo)."""
     if "model" not in echo or "prompt" not in echo:
         return False
-    return all(canonical_json(echo[k]) == v for k, v in wanted.items() if k in echo)
+    return all(canonical_json(_unsigned(echo[k])) == v for k, v in wanted.items() if k in echo)
+
+
+def _unsigned(value: Any) -> Any:
+    """Keyframe URLs without their query: our signed links to the same content differ only in
+    ``exp``/``sig`` when a reconcile makes them again later."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        slot: {**frame, "url": str(frame["url"]).split("?", 1)[0]}
+        if isinstance(frame, dict) and "url" in frame
+        else frame
+        for slot, frame in value.items()
+    }
 
 
 PROVIDER_CLASS = LumaAdapter

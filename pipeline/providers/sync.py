@@ -3,8 +3,10 @@
 The one provider whose submit dedupes: ``Idempotency-Key`` on ``POST /v2/generate`` replays the
 first generation for the same key and inputs. So after an unknown outcome, ``reconcile`` simply
 sends the same request with the same key and gets the original generation back, never a second
-paid one. Inputs must be public URLs. Over the plan's concurrency the create fails with 429 (it is
-not queued).
+paid one. Inputs must be public URLs: local files of the media store become signed links
+(``use_links``; the links are stable within a step, so a replay sends the same inputs), and
+without links configured they are refused (``input_needs_url``). Over the plan's concurrency
+the create fails with 429 (it is not queued).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, ClassVar
 
 from pipeline.providers._download import is_remote
 from pipeline.providers._http import REFUSED, HttpAdapter, Phase, PriceTable, Rate
+from pipeline.providers._links import PublishesInputs
 from pipeline.providers.base import (
     Capability,
     GenRequest,
@@ -43,7 +46,7 @@ def wire_key(idempotency_key: str) -> str:
     return "dailies-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
 
 
-class SyncAdapter(HttpAdapter):
+class SyncAdapter(PublishesInputs, HttpAdapter):
     name = NAME
     default_base_url = "https://api.sync.so"
     default_concurrency = 1  # Hobbyist plan; Creator 3, Growth 6, Scale 15
@@ -81,9 +84,10 @@ class SyncAdapter(HttpAdapter):
 
     async def submit(self, request: GenRequest, idempotency_key: str) -> SubmitResult:
         key = wire_key(idempotency_key)
+        public = await self.published(request, ("video", "audio"), "Sync inputs")
         resp = await self.submit_post(
             self.url("v2/generate"),
-            json_body=self.body(request),
+            json_body=self.body(public),
             headers={"Idempotency-Key": key},
         )
         gen = self.json_of(resp, Phase.SUBMIT)

@@ -1,4 +1,8 @@
-"""Fake Luma Dream Machine: generations (both create paths), states, list, delete."""
+"""Fake Luma Dream Machine: generations (both create paths), states, list, delete.
+
+Keyframe URLs on this machine are fetched (HEAD, then GET; tests/fakes/inputs.py) when the
+generation is created; one that cannot be read fails the generation, like Luma does.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import FakeJob, FakeProvider
+from tests.fakes.base import FakeJob, FakeProvider, Fault
+from tests.fakes.inputs import Fetched, InputUnreachable, fetch_input
 
 _STATES = {
     "queued": "queued",
@@ -32,6 +37,10 @@ class LumaFake(FakeProvider):
     name = "luma"
     base_path = "/dream-machine/v1"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fetched: list[Fetched] = []  # every HEAD/GET made to read keyframes
+
     def routes(self, router: web.UrlDispatcher) -> None:
         p = self.base_path
         router.add_post(f"{p}/generations", self.submit)
@@ -49,15 +58,31 @@ class LumaFake(FakeProvider):
         for frame in (body.get("keyframes") or {}).values():
             if frame.get("type") == "image" and not str(frame.get("url", "")).startswith("http"):
                 return self.error(400, "", "keyframe url must be http(s)")
+        unreadable = await self.read_keyframes(body)
         job = self.create_job(body, key)
+        if unreadable:
+            job.outcome = Fault.FAIL
+            job.extra["failure_reason"] = unreadable
         return await self.answer_submit(self.generation(job, "queued"), status=201)
+
+    async def read_keyframes(self, body: dict[str, Any]) -> str:
+        """The failure reason if a keyframe cannot be downloaded ('' when all are fine).
+        The wording is ours: Luma's exact text for this case is not documented."""
+        for slot, frame in (body.get("keyframes") or {}).items():
+            if frame.get("type") != "image":
+                continue
+            try:
+                await fetch_input(str(frame["url"]), self.fetched)
+            except InputUnreachable as exc:
+                return f"400: failed to download keyframe {slot}: {exc}"
+        return ""
 
     def generation(self, job: FakeJob, state: str) -> dict[str, Any]:
         reason = None
         if state == "refused":
             reason = "400: prompt not allowed because advanced moderation failed"
         elif state == "failed":
-            reason = "Internal error, please retry"
+            reason = job.extra.get("failure_reason") or "Internal error, please retry"
         return {
             "id": job.id,
             "generation_type": "video",

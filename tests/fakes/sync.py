@@ -1,5 +1,7 @@
 """Fake Sync Labs API: ``Idempotency-Key`` replays the first generation; 429 at create over
-concurrency; PENDING/PROCESSING/COMPLETED/FAILED/REJECTED."""
+concurrency; PENDING/PROCESSING/COMPLETED/FAILED/REJECTED. Input URLs on this machine are
+fetched (HEAD, then GET; tests/fakes/inputs.py) when the generation is created; one that cannot
+be read fails it."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import FakeJob, FakeProvider
+from tests.fakes.base import FakeJob, FakeProvider, Fault
+from tests.fakes.inputs import Fetched, InputUnreachable, fetch_input
 
 _KEY = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
 _STATUS = {
@@ -30,6 +33,7 @@ class SyncFake(FakeProvider):
         super().__init__(*args, **kwargs)
         self.by_key: dict[str, FakeJob] = {}
         self.replays = 0
+        self.fetched: list[Fetched] = []  # every HEAD/GET made to read inputs
 
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v2/generate", self.submit)
@@ -63,13 +67,30 @@ class SyncFake(FakeProvider):
                 return self.error(409, "IDEMPOTENCY_KEY_REUSED", "key reused with new inputs")
             self.replays += 1
             return web.json_response(self.generation(job, job.peek()))
+        unreadable = await self.read_inputs(inputs)
         job = self.create_job(body, body_key)
+        if unreadable:
+            job.outcome = Fault.FAIL
+            job.extra["error"] = unreadable
         if key is not None:
             self.by_key[key] = job
         return await self.answer_submit(self.generation(job, "queued"), status=201)
 
+    async def read_inputs(self, inputs: list[dict[str, Any]]) -> str:
+        """Why an input cannot be read ('' when all are fine). Sync's exact error text and code
+        for this case are not in providers.md; these are ours."""
+        for item in inputs:
+            if item.get("type") not in ("video", "audio") or not item.get("url"):
+                continue
+            try:
+                await fetch_input(str(item["url"]), self.fetched)
+            except InputUnreachable as exc:
+                return f"could not download input {item['type']}: {exc}"
+        return ""
+
     def generation(self, job: FakeJob, state: str) -> dict[str, Any]:
         done = state == "succeeded"
+        unreadable = state == "failed" and job.extra.get("error")
         return {
             "id": job.id,
             "createdAt": job.created_iso,
@@ -80,11 +101,14 @@ class SyncFake(FakeProvider):
             "outputUrl": self.file_url(job) if done else None,
             "outputDuration": 0.5 if done else None,
             "segmentOutputUrl": None,
-            "error": {
+            "error": unreadable
+            or {
                 "refused": "Input rejected by content policy",
                 "failed": "internal error",
             }.get(state),
-            "error_code": {"refused": "content_policy", "failed": "internal_error"}.get(state),
+            "error_code": "input_unreachable"
+            if unreadable
+            else {"refused": "content_policy", "failed": "internal_error"}.get(state),
             "webhookUrl": job.body.get("webhookUrl"),
         }
 
