@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from pathlib import Path
+
 import pytest
 
 from pipeline.providers import luma
@@ -12,9 +16,13 @@ from pipeline.providers.base import (
     Refused,
     SubmitOutcomeUnknown,
 )
+from storage.media import LocalMediaStore
+from storage.media.links import MediaLinks
 from tests.fakes.base import Fault
 from tests.fakes.contract import FAST, KEY, ContractSuite, run_to_end
 from tests.fakes.luma import LumaFake
+from tests.fakes.media import image_png
+from tests.providers.media_links import SECRET, published
 
 
 def _request(prompt: str = "the lighthouse beam sweeps across the ocean") -> GenRequest:
@@ -56,6 +64,7 @@ async def test_body_matches_the_documented_shape() -> None:
 
 
 async def test_local_keyframe_is_refused_before_sending(tmp_path: object) -> None:
+    """Links not configured: the refusal says which settings would make it work."""
     async with LumaFake(api_key=KEY) as fake:
         adapter = luma.LumaAdapter(KEY, base_url=fake.base_url, timeouts=FAST)
         req = GenRequest(Capability.IMAGE_TO_VIDEO, "x", inputs={"image": "/tmp/first.png"})
@@ -63,6 +72,85 @@ async def test_local_keyframe_is_refused_before_sending(tmp_path: object) -> Non
             await adapter.submit(req, "job-1")
         await adapter.aclose()
     assert err.value.code == "input_needs_url" and not fake.seen
+    assert "DAILIES_MEDIA__PUBLIC_BASE_URL" in str(err.value)
+
+
+def _from_store(path: str, last: str | None = None) -> GenRequest:
+    inputs = {"image": path} | ({"last_image": last} if last else {})
+    return GenRequest(Capability.IMAGE_TO_VIDEO, "the pier at dawn", duration_s=5,
+                      inputs=inputs)  # fmt: skip
+
+
+async def test_image_to_video_from_the_media_store_through_a_signed_link(tmp_path: Path) -> None:
+    """A reference picture in our store: Luma gets a signed link, reads it (HEAD, then GET),
+    receives exactly our bytes, and the generation completes."""
+    async with published(tmp_path / "media") as world, LumaFake(api_key=KEY) as fake:
+        sha, path = await world.put(image_png())
+        last_sha, last = await world.put(image_png()[:-1] + b"\x00")
+        adapter = luma.LumaAdapter(KEY, base_url=fake.base_url, timeouts=FAST)
+        adapter.use_links(world.links)
+        sub = await adapter.submit(_from_store(path, last), "job-1")
+        final, _ = await run_to_end(adapter, sub.handle)
+        video = b"".join([c async for c in adapter.fetch(final.output_urls[0])])
+        await adapter.aclose()
+    assert final.state is ProviderState.SUCCEEDED and video == fake.media
+    frames = fake.jobs[sub.provider_job_id].body["keyframes"]
+    assert frames["frame0"]["url"].startswith(f"{world.links.base_url}/media/{sha}.png?exp=")
+    assert f"/media/{last_sha}.png?" in frames["frame1"]["url"]
+    assert [(f.method, f.status) for f in fake.fetched] == [("HEAD", 200), ("GET", 200)] * 2
+    head, get = fake.fetched[:2]
+    assert head.content_type == "image/png" and head.content_length == len(image_png())
+    assert get.sha256 == sha == hashlib.sha256(image_png()).hexdigest()
+
+
+@pytest.mark.parametrize("broken", ["expired", "forged", "missing"])
+async def test_a_link_luma_cannot_read_fails_the_generation(tmp_path: Path, broken: str) -> None:
+    async with published(tmp_path / "media") as world, LumaFake(api_key=KEY) as fake:
+        base = world.links.base_url
+        _, path = await world.put(image_png())
+        if broken == "expired":  # made an hour ago with a one-minute life
+            links = MediaLinks(base, SECRET, ttl_s=60, clock=lambda: time.time() - 3600)
+        elif broken == "forged":
+            links = MediaLinks(base, "a-secret-that-is-not-ours-42")
+        else:  # a file of another store than the one the link server reads
+            links = world.links
+            other = LocalMediaStore(tmp_path / "other")
+            path = str(await other.local_path((await other.put_bytes(image_png() + b"!")).sha256))
+        adapter = luma.LumaAdapter(KEY, base_url=fake.base_url, timeouts=FAST).use_links(links)
+        sub = await adapter.submit(_from_store(path), "job-1")
+        final, _ = await run_to_end(adapter, sub.handle)
+        await adapter.aclose()
+    status = 404 if broken == "missing" else 403
+    assert final.state is ProviderState.FAILED and f"HTTP {status}" in final.error_message
+    assert [(f.method, f.status) for f in fake.fetched] == [("HEAD", status)]
+
+
+async def test_a_file_outside_the_store_is_refused_with_links_on(tmp_path: Path) -> None:
+    async with published(tmp_path / "media") as world, LumaFake(api_key=KEY) as fake:
+        outside = tmp_path / "first.png"
+        outside.write_bytes(image_png())
+        adapter = luma.LumaAdapter(KEY, base_url=fake.base_url, timeouts=FAST)
+        with pytest.raises(Refused) as err:
+            await adapter.use_links(world.links).submit(_from_store(str(outside)), "job-1")
+        await adapter.aclose()
+    assert err.value.code == "input_needs_url" and "media store" in str(err.value)
+    assert not fake.seen
+
+
+async def test_reconcile_finds_a_generation_sent_with_an_older_link(tmp_path: Path) -> None:
+    """The lost submit's link and the reconcile's differ in exp/sig; the content is the same."""
+    async with published(tmp_path / "media") as world, LumaFake(api_key=KEY) as fake:
+        _, path = await world.put(image_png())
+        then = MediaLinks(world.links.base_url, SECRET, clock=lambda: time.time() - 1800)
+        adapter = luma.LumaAdapter(KEY, base_url=fake.base_url, timeouts=FAST).use_links(then)
+        fake.submit_faults = [Fault.HANG_AFTER]
+        with pytest.raises(SubmitOutcomeUnknown):
+            await adapter.submit(_from_store(path), "ours")
+        adapter.use_links(world.links)
+        found = await adapter.reconcile("ours", _from_store(path))
+        await adapter.aclose()
+    assert found is not None and fake.jobs_created == 1
+    assert found.provider_job_id == next(iter(fake.jobs))
 
 
 async def test_reconcile_finds_ours_among_other_generations() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from pathlib import Path
+
 import pytest
 
 from pipeline.providers import sync
@@ -13,9 +17,12 @@ from pipeline.providers.base import (
     Refused,
     SubmitOutcomeUnknown,
 )
+from storage.media.links import MediaLinks
 from tests.fakes.base import Fault
 from tests.fakes.contract import FAST, KEY, ContractSuite, run_to_end
+from tests.fakes.media import audio_wav, video_mp4
 from tests.fakes.sync import SyncFake
+from tests.providers.media_links import SECRET, published
 
 
 def _request() -> GenRequest:
@@ -89,10 +96,60 @@ async def test_concurrency_429_body() -> None:
 
 
 async def test_local_files_are_refused_before_sending() -> None:
+    """Links not configured: the refusal is unchanged and names the settings to set."""
     adapter = sync.SyncAdapter(KEY)
     req = GenRequest(Capability.LIPSYNC, "", inputs={"video": "/x.mp4", "audio": "/y.wav"})
-    with pytest.raises(Refused):
+    with pytest.raises(Refused) as err:
         await adapter.submit(req, "k")
     await adapter.aclose()
+    assert err.value.code == "input_needs_url"
+    assert "DAILIES_MEDIA__LINK_SECRET" in str(err.value)
     assert sync.SyncAdapter.idempotent_submit
     assert sync.NAME == "sync" and sync.PROVIDER_CLASS is sync.SyncAdapter
+
+
+def _lipsync(video: str, audio: str) -> GenRequest:
+    return GenRequest(Capability.LIPSYNC, "", duration_s=1, inputs={"video": video, "audio": audio})
+
+
+async def test_lipsync_of_a_local_take_and_voice_through_signed_links(tmp_path: Path) -> None:
+    """The take and the voice line from our store: Sync reads both by their signed links and
+    gets exactly our bytes; a replay after a lost answer sends the same links (same step), so
+    Sync gives back the first generation instead of a 409 for changed inputs."""
+    async with published(tmp_path / "media") as world, SyncFake(api_key=KEY) as fake:
+        take_sha, take = await world.put(video_mp4())
+        voice_sha, voice = await world.put(audio_wav())
+        adapter = sync.SyncAdapter(KEY, base_url=fake.base_url, timeouts=FAST)
+        adapter.use_links(world.links)
+        fake.submit_faults = [Fault.HANG_AFTER]
+        with pytest.raises(SubmitOutcomeUnknown):
+            await adapter.submit(_lipsync(take, voice), "job-7")
+        again = await adapter.reconcile("job-7", _lipsync(take, voice))
+        assert again is not None
+        final, _ = await run_to_end(adapter, again.handle)
+        await adapter.aclose()
+    assert final.state is ProviderState.SUCCEEDED
+    assert fake.jobs_created == 1 and fake.replays == 1
+    sent = {i["type"]: i["url"] for i in fake.jobs[again.provider_job_id].body["input"]}
+    assert f"/media/{take_sha}.mp4?exp=" in sent["video"]
+    assert f"/media/{voice_sha}.wav?exp=" in sent["audio"]
+    heads = {f.url: f for f in fake.fetched if f.method == "HEAD"}
+    gets = {f.url: f for f in fake.fetched if f.method == "GET"}
+    assert heads[sent["video"]].content_type == "video/mp4"
+    assert heads[sent["audio"]].content_length == len(audio_wav())
+    assert gets[sent["video"]].sha256 == take_sha == hashlib.sha256(video_mp4()).hexdigest()
+    assert gets[sent["audio"]].sha256 == voice_sha
+
+
+async def test_an_expired_link_fails_the_generation_without_retry(tmp_path: Path) -> None:
+    async with published(tmp_path / "media") as world, SyncFake(api_key=KEY) as fake:
+        _, take = await world.put(video_mp4())
+        _, voice = await world.put(audio_wav())
+        stale = MediaLinks(world.links.base_url, SECRET, ttl_s=60, clock=lambda: time.time() - 3600)
+        adapter = sync.SyncAdapter(KEY, base_url=fake.base_url, timeouts=FAST).use_links(stale)
+        sub = await adapter.submit(_lipsync(take, voice), "job-8")
+        final, _ = await run_to_end(adapter, sub.handle)
+        await adapter.aclose()
+    assert final.state is ProviderState.FAILED and not final.retryable
+    assert final.error_code == "input_unreachable" and "HTTP 403" in final.error_message
+    assert [(f.method, f.status) for f in fake.fetched] == [("HEAD", 403)]
