@@ -7,6 +7,9 @@ at it through DAILIES_* variables, on a SQLite file and a media folder in a temp
     .venv/bin/python bench/bench_premiere_restart.py                # 120 s ahead, kill at +30 s,
                                                                     # restart at +60 s
     .venv/bin/python bench/bench_premiere_restart.py --restart-at 140  # restart after T: late note
+    .venv/bin/python bench/bench_premiere_restart.py --kill-mid-render --restart-at 10
+        # SIGKILL while the worker inside bot 1 renders the premiere's cut (a render job): bot 2's
+        # worker renders it again once the dead lease (60 s) has expired
 
 Prints when each step happened and how late the recap/episode post was against the scheduled
 time. Exits 1 if the premiere was not posted.
@@ -26,12 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from sqlmodel import select
+
 from bot.sandbox import Sandbox
+from pipeline.jobs import RENDER_PROVIDER
 from storage import bible
 from storage.db import Database
 from storage.guilds import update_settings
 from storage.media import LocalMediaStore
 from storage.migrate import upgrade
+from storage.models import Job, JobStatus
 from storage.types import utcnow
 from tests.cut.seed import seed_episode, small_house
 from tests.helpers import build_server
@@ -66,7 +73,28 @@ async def start_bot(sandbox: Sandbox, folder: Path, log: Path) -> asyncio.subpro
     return process
 
 
-async def main(ahead: float, kill_at: float, restart_at: float) -> int:
+async def rendering(url: str) -> bool:
+    """A render job (the premiere's cut) is running in the bot's worker right now."""
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            jobs = await session.exec(select(Job).where(Job.provider == RENDER_PROVIDER))
+            return any(job.status == JobStatus.RUNNING for job in jobs.all())
+    finally:
+        await db.dispose()
+
+
+async def render_jobs(url: str) -> list[Job]:
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            jobs = await session.exec(select(Job).where(Job.provider == RENDER_PROVIDER))
+            return list(jobs.all())
+    finally:
+        await db.dispose()
+
+
+async def main(ahead: float, kill_at: float, restart_at: float, mid_render: bool = False) -> int:
     folder = Path(tempfile.mkdtemp(prefix="dailies-premiere-bench-"))
     log = folder / "bot.log"
     sandbox = Sandbox()
@@ -101,7 +129,13 @@ async def main(ahead: float, kill_at: float, restart_at: float) -> int:
                                "timezone": "UTC"}, channel=server.dailies)  # fmt: skip
     print(f"{at()}  scheduled for {starts:%H:%M:%S} UTC: {(await res.reply()).content[:90]!r}")
     scheduled_at = time.monotonic()
-    await asyncio.sleep(max(0.0, scheduled_at + kill_at - time.monotonic()))
+    if mid_render:
+        while not await rendering(url):
+            if time.monotonic() - scheduled_at > 60:
+                raise SystemExit("no render job ran within 60 s")
+            await asyncio.sleep(0.05)
+    else:
+        await asyncio.sleep(max(0.0, scheduled_at + kill_at - time.monotonic()))
     bot.send_signal(signal.SIGKILL)
     await bot.wait()
     print(f"{at()}  bot 1 killed (SIGKILL, exit {bot.returncode})")
@@ -125,6 +159,10 @@ async def main(ahead: float, kill_at: float, restart_at: float) -> int:
     print(f"{at()}  posted {names}, {delay:+.2f} s from the scheduled time")
     late = "the bot was offline" in post.content
     print(f"           late note: {late}; thread: {bool(post.thread)}")
+    for job in await render_jobs(url):
+        finished = f"{job.finished_at:%H:%M:%S} UTC" if job.finished_at else "-"
+        print(f"           render job {job.id} ({job.kind}): {job.status}, "
+              f"attempts {job.attempts}, finished {finished}")  # fmt: skip
     print(f"           files and log in {folder}")
     return 0
 
@@ -134,5 +172,10 @@ if __name__ == "__main__":
     parser.add_argument("--ahead", type=float, default=120.0, help="seconds until the premiere")
     parser.add_argument("--kill-at", type=float, default=30.0, help="kill bot 1 after (s)")
     parser.add_argument("--restart-at", type=float, default=60.0, help="start bot 2 after (s)")
+    parser.add_argument(
+        "--kill-mid-render", action="store_true", help="kill bot 1 while its worker renders"
+    )
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.ahead, args.kill_at, args.restart_at)))
+    raise SystemExit(
+        asyncio.run(main(args.ahead, args.kill_at, args.restart_at, args.kill_mid_render))
+    )

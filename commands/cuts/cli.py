@@ -2,6 +2,8 @@
 
 Same pipeline as /episode cut (pipeline.cut.run_render), same refusals; the files land in
 ``--out`` and the renders are kept in the media store with a Render row, as from Discord.
+It renders in this process, not as a worker job: a shell tool shows its bar and ends with the
+files, and needs no worker running (interrupt it and run it again).
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ class Renderer:
         sha = job.params.get("music_sha256")
         music = await self.store.local_path(str(sha)) if sha else None
         request = request_of(job, music)
-        out_dir = Path(job.params.get("out_dir") or _default_dir(job.guild_id))
+        out_dir = await _writable(Path(job.params.get("out_dir") or _default_dir(job.guild_id)))
         log.info("render job %s: %s of episode %s, attempt %d", job.id, request.kind,
                  request.episode_id, job.attempts + 1)  # fmt: skip
         render = asyncio.create_task(run_render(self.db, self.store, request, out_dir),
@@ -268,3 +268,15 @@ class Renderer:
 
 def _default_dir(guild_id: int) -> Path:
     return Path(tempfile.gettempdir()) / "dailies-renders" / str(guild_id)
+
+
+async def _writable(folder: Path) -> Path:
+    """The folder the command named (the bot's data dir), or a temporary one on a worker
+    machine that cannot write there: the files that matter go to the media store anyway."""
+    try:
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        return folder
+    except OSError as exc:
+        fallback = _default_dir(0) / folder.name
+        log.warning("render folder %s is not writable here (%s); using %s", folder, exc, fallback)
+        return fallback
