@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a render that killed its worker this often is failed, not retried forever
 WATCH_S = 0.2  # how often a render looks at its lease (lost: cancelled, or taken over)
+PROGRESS_EVERY_S = 5.0  # Job.progress is written at most this often
 
 
 class RenderBusy(Exception):
@@ -195,8 +196,15 @@ class Renderer:
         out_dir = await _writable(Path(job.params.get("out_dir") or _default_dir(job.guild_id)))
         log.info("render job %s: %s of episode %s, attempt %d", job.id, request.kind,
                  request.episode_id, job.attempts + 1)  # fmt: skip
-        render = asyncio.create_task(run_render(self.db, self.store, request, out_dir),
-                                     name=f"render-job-{job.id}")  # fmt: skip
+        seen = [0.0]  # the render's fraction, for Job.progress (/job status)
+
+        def report(_stage: str, fraction: float) -> None:
+            seen[0] = max(seen[0], fraction)
+
+        work = run_render(self.db, self.store, request, out_dir, report=report)
+        render = asyncio.create_task(work, name=f"render-job-{job.id}")
+        loop = asyncio.get_running_loop()
+        written, written_at = 0.0, loop.time()
         try:
             while not render.done():
                 await asyncio.wait({render}, timeout=WATCH_S)
@@ -208,6 +216,9 @@ class Renderer:
                     # The worker stops: hand the render back now rather than hold the shutdown
                     # for a grace period a render of minutes rarely fits in.
                     raise HandBack
+                if seen[0] > written and loop.time() - written_at >= PROGRESS_EVERY_S:
+                    written, written_at = seen[0], loop.time()
+                    await self._progress(claim, written)
         except BaseException:
             # Lease lost (cancelled, or another worker took over) or the worker is stopping:
             # ffmpeg is killed with the task; a hand-back is rendered again from scratch.
@@ -228,6 +239,14 @@ class Renderer:
             return
         await self._end(claim, ctl, JobStatus.SUCCEEDED, progress=1.0,
                         params={**job.params, "render_id": outcome.render_id})  # fmt: skip
+
+    async def _progress(self, claim: Claim, fraction: float) -> None:
+        """Job.progress for /job status and /queue (the card has its own outbox rows)."""
+        async with queue.writing(self.db), self.db.session() as session:
+            await queue.update_job(session, claim.job.id or 0, token=claim.token,
+                                   expect=(JobStatus.RUNNING,),
+                                   progress=round(fraction, 3))  # fmt: skip
+            await session.commit()
 
     async def _move(self, claim: Claim, target: JobStatus, **values: Any) -> None:
         job = claim.job
