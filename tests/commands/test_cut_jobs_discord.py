@@ -25,7 +25,7 @@ from tests.commands.premiere_world import (
     utc_text,
 )
 from tests.commands.test_cuts_discord import _posted, _private, _seed
-from tests.helpers import Studio
+from tests.helpers import Studio, message_text
 
 pytestmark = pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
 
@@ -74,6 +74,33 @@ async def test_cut_is_a_job_refused_twice_and_finished_after_its_worker_died(
     async with studio.db.session() as s:
         ready = (await s.exec(select(OutboxMessage).where(OutboxMessage.kind == "cut_ready"))).all()
     assert len(ready) == 1
+
+
+async def test_job_status_and_cancel_work_on_a_render(studio: Studio) -> None:
+    """A French member's cut waits behind a paused worker: /job status shows it queued; /job
+    cancel is refused to another crew member, the showrunner's stops it and its card says so;
+    the next cut is accepted."""
+    await _seed(studio, 1, [True])
+    host = studio.bot.host  # type: ignore[union-attr]
+    assert host is not None
+    await host.pause_worker()
+    res = await studio.slash(studio.francophone, "episode cut", {"episode": "1"})
+    ack = await _private(res)
+    (job,) = await _render_jobs(studio)
+    assert f"Rendu lancé (tâche n°{job.id})" in ack
+    status = await (await studio.slash(studio.crew, "job status", {"id": job.id})).reply()
+    assert "Queued" in message_text(status) and "render" in message_text(status)
+    refused = await (await studio.slash(studio.crew, "job cancel", {"id": job.id})).reply()
+    assert "Only the member who queued" in refused.content  # not theirs, not a showrunner
+    cancel = await (await studio.slash(studio.showrunner, "job cancel", {"id": job.id})).reply()
+    assert f"Job #{job.id} is cancelled" in cancel.content
+    card = next(m for m in studio.dailies.messages if m.content.startswith("🎬"))
+    await until(lambda: card.content.startswith("❌"))
+    assert "cancelled" in card.content
+    (done,) = await _render_jobs(studio)
+    assert done.status == JobStatus.CANCELLED
+    res = await studio.slash(studio.crew, "episode cut", {"episode": "1"})
+    assert "Rendering started" in await _private(res)
 
 
 async def test_premiere_renders_survive_a_restart_and_are_made_by_the_worker(
