@@ -205,6 +205,7 @@ class Renderer:
         render = asyncio.create_task(work, name=f"render-job-{job.id}")
         loop = asyncio.get_running_loop()
         written, written_at = 0.0, loop.time()
+        before = job.attempts
         try:
             while not render.done():
                 await asyncio.wait({render}, timeout=WATCH_S)
@@ -219,8 +220,14 @@ class Renderer:
                 if seen[0] > written and loop.time() - written_at >= PROGRESS_EVERY_S:
                     written, written_at = seen[0], loop.time()
                     await self._progress(claim, written)
+        except HandBack:
+            render.cancel()
+            await asyncio.gather(render, return_exceptions=True)
+            # A clean stop is not a lost worker: it does not count toward MAX_ATTEMPTS.
+            await self._progress(claim, 0.0, attempts=before)
+            raise
         except BaseException:
-            # Lease lost (cancelled, or another worker took over) or the worker is stopping:
+            # Lease lost (cancelled, or another worker took over) or the worker is cancelled:
             # ffmpeg is killed with the task; a hand-back is rendered again from scratch.
             render.cancel()
             await asyncio.gather(render, return_exceptions=True)
@@ -240,12 +247,12 @@ class Renderer:
         await self._end(claim, ctl, JobStatus.SUCCEEDED, progress=1.0,
                         params={**job.params, "render_id": outcome.render_id})  # fmt: skip
 
-    async def _progress(self, claim: Claim, fraction: float) -> None:
+    async def _progress(self, claim: Claim, fraction: float, **values: Any) -> None:
         """Job.progress for /job status and /queue (the card has its own outbox rows)."""
         async with queue.writing(self.db), self.db.session() as session:
             await queue.update_job(session, claim.job.id or 0, token=claim.token,
-                                   expect=(JobStatus.RUNNING,),
-                                   progress=round(fraction, 3))  # fmt: skip
+                                   expect=(JobStatus.RUNNING,), progress=round(fraction, 3),
+                                   **values)  # fmt: skip
             await session.commit()
 
     async def _move(self, claim: Claim, target: JobStatus, **values: Any) -> None:

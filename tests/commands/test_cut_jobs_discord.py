@@ -130,8 +130,8 @@ async def test_premiere_renders_survive_a_restart_and_are_made_by_the_worker(
         assert [a.filename for a in recap.attachments] == ["recap-2.mp4", "recap-2.en.srt"]
         jobs = await _render_jobs(studio)
         assert sorted(j.kind for j in jobs) == ["cut", "recap"]
-        assert all(j.status == JobStatus.SUCCEEDED for j in jobs)
-        assert max(j.attempts for j in jobs) == 2  # the one cut short was rendered again
+        assert all(j.status == JobStatus.SUCCEEDED for j in jobs)  # incl. those cut short
+        assert all(j.attempts == 1 for j in jobs)  # a clean stop does not count as an attempt
         assert all(j.params["options"]["final"] for j in jobs if j.kind == "cut")
         await until(lambda: _status(studio, PremiereStatus.PREMIERED))
 
