@@ -6,6 +6,7 @@ import glob
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -242,3 +243,34 @@ async def test_an_upload_copy_fits_the_servers_limit_and_keeps_its_length(
     assert small.read_bytes() == copy.read_bytes()
     with pytest.raises(TooLongForLimit):
         await fit_for_upload(master, tmp_path / "tiny.mp4", max_bytes=20_000)
+
+
+async def test_a_tight_limit_lowers_the_resolution_and_both_passes_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 200 kB for 4 s the bitrate is too thin for 360p: the copy drops to 270p, still the
+    full length, and it is written by a second pass that read the first pass's log."""
+    from pipeline.media import delivery
+
+    master = make_clip(
+        tmp_path / "master.mp4", size="640x360", seconds=4.0, source="testsrc2",
+        extra=("-vf", "noise=alls=60:allf=t", "-crf", "8"),
+    )  # fmt: skip
+    passes: list[tuple[str, bool]] = []
+    real = delivery.run_ffmpeg
+
+    async def spy(args: list[str], **kwargs: Any) -> Any:
+        if "-pass" in args:
+            log = args[args.index("-passlogfile") + 1]
+            passes.append((args[args.index("-pass") + 1], bool(glob.glob(log + "*"))))
+        return await real(args, **kwargs)
+
+    monkeypatch.setattr(delivery, "run_ffmpeg", spy)
+    limit = 200_000
+    copy = await fit_for_upload(master, tmp_path / "discord.mp4", max_bytes=limit)
+    info = probe(copy)
+    assert info.size_bytes <= limit
+    assert info.video is not None and info.video.height == 270 and info.video.width == 480
+    assert abs(info.video.duration_s - 4.0) < FRAME
+    # Pass 1 starts with no log; pass 2 starts with the log pass 1 left.
+    assert passes[:2] == [("1", False), ("2", True)]

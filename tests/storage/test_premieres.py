@@ -156,7 +156,9 @@ async def test_two_schedulers_racing_for_one_episode_leave_one_premiere(
     assert len(listed) == 1 and listed[0].premiere.episode_id == first
 
 
-@pytest.mark.parametrize("ended", [PremiereStatus.PREMIERED, PremiereStatus.MISSED])
+@pytest.mark.parametrize(
+    "ended", [PremiereStatus.PREMIERED, PremiereStatus.MISSED, PremiereStatus.CANCELLED]
+)
 async def test_an_ended_premiere_does_not_block_the_next_one(
     db: Database, monkeypatch: pytest.MonkeyPatch, ended: PremiereStatus
 ) -> None:
