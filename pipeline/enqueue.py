@@ -358,6 +358,7 @@ async def enqueue_finishing(
     take_id: int | None = None,
     take_job_id: int | None = None,
     voice_job_id: int | None = None,
+    dialogue_job_id: int | None = None,
     face_image: str | None = None,
     provider: str | None = None,
     confirm: bool = False,
@@ -365,9 +366,11 @@ async def enqueue_finishing(
     allow_over_quota: bool = False,
     options: dict[str, Any] | None = None,
 ) -> EnqueueResult:
-    """A lip-sync (take + voice) or a face pass (take + face) on a take that exists
-    (``take_id``) or is still being made (``take_job_id``). The job waits for the jobs it
-    needs (``depends_on``) and takes their outputs as its inputs when it starts."""
+    """A lip-sync (take + sound) or a face pass (take + face) on a take that exists
+    (``take_id``) or is still being made (``take_job_id``). A lip-sync's sound is a shot's
+    dialogue track (``dialogue_job_id``, pipeline.finishing) or one voice (``voice_job_id``).
+    The job waits for the jobs it needs (``depends_on``) and takes their outputs as its inputs
+    when it starts."""
     if kind not in (JobKind.LIPSYNC, JobKind.FACE):
         raise ValueError(f"not a finishing step: {kind}")
     capability = Capability.LIPSYNC if kind == JobKind.LIPSYNC else Capability.FACE
@@ -391,12 +394,13 @@ async def enqueue_finishing(
         else:
             raise ValueError("a finishing step needs take_id or take_job_id")
         if kind == JobKind.LIPSYNC:
-            if voice_job_id is None:
-                raise ValueError("a lip-sync needs voice_job_id")
-            if await queue.get_job(session, guild_id, voice_job_id) is None:
-                raise JobNotFound(guild_id, voice_job_id)
-            inputs_from["audio"] = {"job": voice_job_id, "media": "audio"}
-            depends.append(voice_job_id)
+            sound_job_id = dialogue_job_id if dialogue_job_id is not None else voice_job_id
+            if sound_job_id is None:
+                raise ValueError("a lip-sync needs dialogue_job_id or voice_job_id")
+            if await queue.get_job(session, guild_id, sound_job_id) is None:
+                raise JobNotFound(guild_id, sound_job_id)
+            inputs_from["audio"] = {"job": sound_job_id, "media": "audio"}
+            depends.append(sound_job_id)
         chosen = registry[provider or registry.default_for(capability).name]
         # The finished take keeps the shot's length and the series' house format.
         width, height, fps, duration_s = 1280, 720, 24, 5.0

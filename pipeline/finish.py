@@ -7,7 +7,8 @@ succeeded in one transaction, so a crash in between never leaves two takes or a 
 without its take.
 
 * ``IngestFinisher``: the real one; normalises to the series' house format with
-  ``pipeline.ingest`` (thumbnail included), voices to WAV 48 kHz.
+  ``pipeline.ingest`` (thumbnail included), voices to WAV 48 kHz (levelled), a dialogue track
+  (all of a shot's lines, already levelled one by one) to WAV 48 kHz as it is.
 * ``StoreOnlyFinisher``: registers the downloaded bytes as they are; tests and benches.
 """
 
@@ -29,7 +30,10 @@ TAKE_KIND: dict[str, TakeKind] = {
     JobKind.VOICE: TakeKind.VOICE,
     JobKind.LIPSYNC: TakeKind.LIPSYNC,
     JobKind.FACE: TakeKind.FACE,
+    JobKind.DIALOGUE: TakeKind.DIALOGUE,
 }
+# Jobs whose output is sound only: the take has an audio asset and no picture.
+AUDIO_KINDS = frozenset({JobKind.VOICE, JobKind.DIALOGUE})
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class StoreOnlyFinisher:
         self.db = db
 
     async def finish(self, job: Job, download: Download) -> Take:
-        voice = job.kind == JobKind.VOICE
+        voice = job.kind in AUDIO_KINDS
         async with writing(self.db), self.db.session() as session:
             asset = await register_asset(
                 session,
@@ -85,10 +89,13 @@ class IngestFinisher:
 
         request = job.params.get("request", {})
         kind = TAKE_KIND.get(job.kind, TakeKind.RAW)
-        if job.kind == JobKind.VOICE:
+        if job.kind in AUDIO_KINDS:
+            name = "line.wav" if job.kind == JobKind.VOICE else "dialogue.wav"
             with tempfile.TemporaryDirectory(prefix="voice-") as tmp:
-                wav = Path(tmp) / "line.wav"
-                seconds = await ingest.normalise_voice(download.path, wav)
+                wav = Path(tmp) / name
+                # Re-levelling a whole track would move the lines' levels against each other.
+                level = ingest.VOICE_LUFS if job.kind == JobKind.VOICE else None
+                seconds = await ingest.normalise_voice(download.path, wav, loudness_lufs=level)
                 stored = await self.store.put_file(wav)
             async with writing(self.db), self.db.session() as session:
                 asset = await register_asset(
@@ -98,7 +105,7 @@ class IngestFinisher:
                     "audio/wav",
                     stored.size,
                     duration_s=seconds,
-                    original_name="line.wav",
+                    original_name=name,
                     created_by=job.requested_by,
                 )
                 await session.commit()

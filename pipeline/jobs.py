@@ -24,6 +24,7 @@ class JobKind(StrEnum):
     VOICE = "voice"  # one dialogue line
     LIPSYNC = "lipsync"  # a take with a voice laid under it, lips moved
     FACE = "face"  # the face pass on a take
+    DIALOGUE = "dialogue"  # a shot's voice lines on one track, timed as the cut's subtitles
     CUT = "cut"  # an episode cut (preview or final), rendered by the worker itself
     RECAP = "recap"  # an episode's "Previously on..."
 
@@ -39,6 +40,7 @@ KIND_CAPABILITY: dict[JobKind, Capability] = {
     JobKind.VOICE: Capability.VOICE,
     JobKind.LIPSYNC: Capability.LIPSYNC,
     JobKind.FACE: Capability.FACE,
+    JobKind.DIALOGUE: Capability.DIALOGUE,
 }
 
 _EVERYWHERE = frozenset({S.FAILED, S.CANCELLED})

@@ -42,6 +42,7 @@ LOCAL_MODULES = (
     "pipeline.providers.local.voice",
     "pipeline.providers.local.espeak",
     "pipeline.providers.local.lipsync",
+    "pipeline.providers.local.dialogue",
 )
 # When a shot names no provider, the pipeline never picks a paid one on its own.
 PREFERRED_LOCAL: dict[Capability, str] = {
@@ -49,6 +50,7 @@ PREFERRED_LOCAL: dict[Capability, str] = {
     Capability.IMAGE_TO_VIDEO: "local-animatic",
     Capability.VOICE: "local-voice",
     Capability.LIPSYNC: "local-lipsync",
+    Capability.DIALOGUE: "local-dialogue",
 }
 
 

@@ -320,6 +320,7 @@ class TakeKind(StrEnum):
     VOICE = "voice"
     LIPSYNC = "lipsync"
     PERFORMANCE = "performance"
+    DIALOGUE = "dialogue"  # all of a shot's voice lines on one track (audio only)
 
 
 class Take(SQLModel, table=True):

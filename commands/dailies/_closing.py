@@ -20,8 +20,7 @@ import discord
 from bot.host import registry_of, relay_of
 from bot.i18n import guild_locale, t
 from commands.dailies import _ballot
-from pipeline.enqueue import Enqueued, enqueue_finishing, enqueue_voice_lines
-from pipeline.jobs import JobKind
+from pipeline.finishing import enqueue_finishing_chain
 from storage import votes
 from storage.errors import NotAllowed, UserFacingError
 from storage.guilds import get_settings
@@ -56,30 +55,29 @@ def _names(guild: discord.Guild | None, ids: list[int]) -> tuple[dict[int, str],
 
 
 async def _start_finishing(bot: Any, guild_id: int, shot_id: int, take_id: int, by: int) -> str:
-    """Voice lines + lip-sync on the winner when the shot has dialogue. Returns a status key."""
+    """Every line voiced, the lines laid on one dialogue track, the winner lip-synced to it
+    (pipeline.finishing), when the shot has dialogue. Returns a status key."""
     async with bot.db.session() as session:
         detail = await shot_detail(session, guild_id, shot_id)
     if not detail.lines:
         return "dailies.finish_none"
-    registry = registry_of(bot)
     try:
-        voices = await enqueue_voice_lines(
-            bot.db, guild_id=guild_id, shot_id=shot_id, member_id=by, registry=registry,
-            confirm=True, allow_over_quota=True,
-        )  # fmt: skip
-        if not isinstance(voices, Enqueued) or not voices.job_ids:
-            return "dailies.finish_refused"
-        synced = await enqueue_finishing(
-            bot.db, guild_id=guild_id, member_id=by, kind=JobKind.LIPSYNC, registry=registry,
-            take_id=take_id, voice_job_id=voices.job_ids[0], confirm=True, allow_over_quota=True,
+        chain = await enqueue_finishing_chain(
+            bot.db, guild_id=guild_id, shot_id=shot_id, take_id=take_id, member_id=by,
+            registry=registry_of(bot), confirm=True, allow_over_quota=True,
         )  # fmt: skip
     except Exception:
         log.exception("finishing chain of shot %s (guild %s) not started", shot_id, guild_id)
         return "dailies.finish_refused"
-    relay = relay_of(bot)
-    if relay is not None:
-        relay.wake()
-    return "dailies.finish_started" if isinstance(synced, Enqueued) else "dailies.finish_refused"
+    if chain.job_ids:
+        relay = relay_of(bot)
+        if relay is not None:
+            relay.wake()
+    if not chain.started:
+        log.info("finishing chain of shot %s (guild %s) stopped: %s", shot_id, guild_id,
+                 chain.refused)  # fmt: skip
+        return "dailies.finish_refused"
+    return "dailies.finish_started"
 
 
 async def poll_voter_weight(bot: Any, guild_id: int, user_id: int) -> float:

@@ -21,6 +21,7 @@ class Capability(StrEnum):
     FACE = "face"
     VOICE = "voice"
     PERFORMANCE = "performance"
+    DIALOGUE = "dialogue"  # a shot's voice lines laid on one track (local, free)
 
 
 class ProviderState(StrEnum):

@@ -63,7 +63,7 @@ async def test_takes_ready_become_a_thread_votes_lock_the_winner(studio: Studio)
         assert shot.locked_take_id == (await takes_by_label(studio))["B"].id
         kinds = {j.kind for j in (await session.exec(select(Job))).all()}
         roles = {c.role.value for c in (await session.exec(select(Contribution))).all()}
-    assert {"voice", "lipsync"} <= kinds  # the winner's finishing chain is queued
+    assert {"voice", "dialogue", "lipsync"} <= kinds  # the winner's finishing chain is queued
     assert {"writer", "voter"} <= roles
     result = await studio.sandbox.wait_for_message(
         channel=thread, predicate=lambda m: "wins the vote" in message_text(m)

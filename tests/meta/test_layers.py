@@ -28,6 +28,7 @@ from tests.meta._source import (
 # to parse or describe it. The worker, executor, adapters, media and cut internals stay private.
 PIPELINE_PUBLIC = (
     "pipeline.enqueue",  # enqueue_takes / finishing / voice lines (re-exports pipeline.control)
+    "pipeline.finishing",  # a locked take's chain: voices, dialogue track, lip-sync
     "pipeline.control",  # cancel, retry, list and look up jobs
     "pipeline.jobs",  # JobKind and the job vocabulary
     "pipeline.prompts",  # the package facade: PromptTooLong, ShotNotFound, compile for /shot prompt

@@ -16,6 +16,7 @@ def test_a_fresh_machine_has_all_three_local_providers(tmp_path: Path) -> None:
     assert registry.default_for(Capability.IMAGE_TO_VIDEO).name == "local-animatic"
     assert registry.default_for(Capability.VOICE).name == "local-voice"
     assert registry.default_for(Capability.LIPSYNC).name == "local-lipsync"
+    assert registry.default_for(Capability.DIALOGUE).name == "local-dialogue"
     for name in ("local-animatic", "local-voice", "local-lipsync"):
         provider = registry[name]
         assert isinstance(provider, LocalProvider) and not provider.needs_key
@@ -24,4 +25,6 @@ def test_a_fresh_machine_has_all_three_local_providers(tmp_path: Path) -> None:
 
 
 def test_local_providers_helper_names_them_all(tmp_path: Path) -> None:
-    assert sorted(local_providers(tmp_path)) == ["local-animatic", "local-lipsync", "local-voice"]
+    assert sorted(local_providers(tmp_path)) == [
+        "local-animatic", "local-dialogue", "local-lipsync", "local-voice"
+    ]  # fmt: skip
