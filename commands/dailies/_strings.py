@@ -114,7 +114,7 @@ register_strings(
         "dailies.result_veto": "⛔ Shot {code}: the showrunner vetoed this vote. New takes will "
         "be posted for a new vote.",
         "dailies.result_counts": "Votes: {counts} · {voters} voters.",
-        "dailies.finish_started": "Finishing started: voice and lip-sync.",
+        "dailies.finish_started": "Finishing started: a voice for every line, then lip-sync.",
         "dailies.finish_none": "No dialogue: nothing to finish.",
         "dailies.finish_refused": "The finishing chain could not be started; a showrunner can "
         "queue it by hand.",
@@ -249,7 +249,8 @@ register_strings(
         "dailies.result_veto": "⛔ Plan {code} : le showrunner a mis son veto. De nouvelles prises "
         "seront publiées pour un nouveau vote.",
         "dailies.result_counts": "Votes : {counts} · {voters} votants.",
-        "dailies.finish_started": "Finitions lancées : voix et synchro labiale.",
+        "dailies.finish_started": "Finitions lancées : une voix par réplique, puis synchro "
+        "labiale.",
         "dailies.finish_none": "Pas de dialogue : rien à finir.",
         "dailies.finish_refused": "Les finitions n’ont pas pu être lancées ; un showrunner peut "
         "les lancer à la main.",

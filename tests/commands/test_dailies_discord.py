@@ -70,7 +70,7 @@ async def test_takes_ready_become_a_thread_votes_lock_the_winner(studio: Studio)
     )
     text = message_text(result)
     assert "**Take B**" in text and "**A** 1 · **B** 2" in text and "3 voters" in text
-    assert "voice and lip-sync" in text
+    assert "a voice for every line, then lip-sync" in text
     assert "<@" not in text  # who voted for what stays private
     await eventually(lambda: "✅" in message_text(board_message))
 
