@@ -1,8 +1,10 @@
 """Runway API (providers.md §3): tasks behind ``X-Runway-Version``.
 
 ``image_to_video`` (gen4_turbo), ``text_to_video`` and character performance (``act_two``: a
-member's acting video drives a character image). Over the concurrency limit Runway accepts the task
-and holds it ``THROTTLED`` (we report QUEUED); 429 means the daily cap. ``SAFETY.*`` failures are
+member's acting video of 3-30 s drives a character image or video; ``/shot perform``, priced per
+second of the acting video). Local inputs go as data URIs (images up to 5 MB, videos 16 MB).
+Over the concurrency limit Runway accepts the task and holds it ``THROTTLED`` (we report QUEUED);
+429 means the daily cap. ``SAFETY.*`` failures are
 refusals (credits are spent, do not retry); ``INTERNAL*`` failures may be retried. Cancel is
 ``DELETE /v1/tasks/{id}``. There is no task list: an unknown submit cannot be reconciled.
 """
@@ -35,17 +37,27 @@ _STATES = {
     "CANCELLED": ProviderState.CANCELLED,
     "CANCELED": ProviderState.CANCELLED,  # Runway's skills docs spell it this way
 }
-_DATA_URI_LIMIT = 5 * 1024 * 1024
+# Data URIs Runway accepts (providers.md §3): images up to 5 MB, videos up to 16 MB.
+IMAGE_DATA_URI_LIMIT = 5 * 1024 * 1024
+VIDEO_DATA_URI_LIMIT = 16 * 1024 * 1024
+# act_two's reference (the acting video) lasts 3 to 30 seconds.
+PERFORMANCE_MIN_S = 3.0
+PERFORMANCE_MAX_S = 30.0
+# The raw bytes that fit a data URI of that size (base64 is 4/3 larger, plus the header).
+VIDEO_MAX_BYTES = (VIDEO_DATA_URI_LIMIT - 64) * 3 // 4
 
 
 def _asset(value: str) -> str:
-    """A URL as is; a local file as a data URI (Runway takes those up to 5 MB)."""
+    """A URL as is; a local file as a data URI (images up to 5 MB, videos up to 16 MB)."""
     if is_remote(value) or value.startswith("runway://"):
         return value
     uri = data_url_for(value)
-    if len(uri) > _DATA_URI_LIMIT:
+    video = uri.startswith("data:video/")
+    limit = VIDEO_DATA_URI_LIMIT if video else IMAGE_DATA_URI_LIMIT
+    if len(uri) > limit:
         raise Refused(
-            "input over Runway's 5 MB data-URI limit; upload it first", code="input_too_large"
+            f"input over Runway's {limit // (1024 * 1024)} MB data-URI limit; upload it first",
+            code="input_too_large",
         )
     return uri
 
@@ -110,6 +122,12 @@ class RunwayAdapter(HttpAdapter):
         if request.capability is Capability.PERFORMANCE:
             if "character" not in request.inputs or "video" not in request.inputs:
                 raise Refused("act_two needs inputs 'character' and 'video'", code="missing_input")
+            if not PERFORMANCE_MIN_S <= request.duration_s <= PERFORMANCE_MAX_S:
+                raise Refused(
+                    f"act_two takes an acting video of {PERFORMANCE_MIN_S:.0f}-"
+                    f"{PERFORMANCE_MAX_S:.0f} s, not {request.duration_s:.1f} s",
+                    code="reference_length",
+                )
             character = request.inputs["character"]
             kind = _kind_of(character)
             body["character"] = {"type": kind, "uri": _asset(character)}
