@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, text, update
@@ -87,6 +88,7 @@ __all__ = [
     "tally",
     "update_shot_action",
     "vote_of",
+    "vote_times",
     "voter_ids",
     "votes_by_member",
     "withdraw_vote",
@@ -386,6 +388,17 @@ async def votes_by_member(session: AsyncSession, guild_id: int, shot_id: int) ->
     """``{member_id: take_id}`` of a shot's votes (to compare with a finalized poll)."""
     rows = await session.exec(
         select(Vote.member_id, Vote.take_id).where(
+            Vote.guild_id == guild_id, Vote.shot_id == shot_id
+        )
+    )
+    return dict(rows.all())
+
+
+async def vote_times(session: AsyncSession, guild_id: int, shot_id: int) -> dict[int, datetime]:
+    """``{member_id: when their vote was last written}`` (a poll tells votes carried over from
+    an earlier poll from votes cast in it)."""
+    rows = await session.exec(
+        select(Vote.member_id, Vote.updated_at).where(
             Vote.guild_id == guild_id, Vote.shot_id == shot_id
         )
     )

@@ -18,7 +18,7 @@ from bot.checks import bot_of, ensure_crew, ensure_showrunner
 from bot.errors import send_ephemeral
 from bot.host import registry_of, relay_of
 from bot.i18n import guild_locale, locale_of, t
-from commands.dailies import _ballot, _closing
+from commands.dailies import _ballot, _closing, _poll
 from pipeline.enqueue import Enqueued, NeedsConfirmation, enqueue_takes
 from storage import votes
 from storage.errors import InvalidInput, NotAllowed
@@ -201,6 +201,7 @@ async def second(interaction: Interaction, review_id: int, take_id: int) -> None
 async def _enqueue_reroll(interaction: Interaction, review: Any, take: Take) -> str:
     bot = bot_of(interaction)
     settings = await ensure_crew(interaction)
+    await _poll.ensure_room(bot.db, interaction.guild_id or 0, review)
     from bot.checks import is_showrunner
 
     result = await enqueue_takes(
@@ -234,6 +235,7 @@ async def open_remix_form(interaction: Interaction, review_id: int, take_id: int
 
     await ensure_crew(interaction)
     review, _take_row = await _take(interaction, review_id, take_id)
+    await _poll.ensure_room(bot_of(interaction).db, interaction.guild_id or 0, review)
     async with bot_of(interaction).db.session() as session:
         detail = await shot_detail(session, interaction.guild_id or 0, review.shot_id)
     locale = await locale_of(interaction)

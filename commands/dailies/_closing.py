@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -20,13 +19,12 @@ import discord
 from bot.host import registry_of, relay_of
 from bot.i18n import guild_locale, t
 from commands.dailies import _ballot
+from commands.dailies._poll import finalize_poll
 from pipeline.finishing import enqueue_finishing_chain
 from storage import votes
-from storage.errors import NotAllowed, UserFacingError
+from storage.errors import NotAllowed
 from storage.guilds import get_settings
-from storage.models import VoteMode
 from storage.script_lookup import shot_detail
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -78,63 +76,6 @@ async def _start_finishing(bot: Any, guild_id: int, shot_id: int, take_id: int, 
                  chain.refused)  # fmt: skip
         return "dailies.finish_refused"
     return "dailies.finish_started"
-
-
-async def poll_voter_weight(bot: Any, guild_id: int, user_id: int) -> float:
-    """Who may vote, for a poll vote (no interaction: the member from the bot's cache)."""
-    settings = await get_settings(bot.db, guild_id)
-    guild = bot.get_guild(guild_id)
-    member = guild.get_member(user_id) if guild is not None else None
-    if member is None:
-        raise NotAllowed("dailies.not_a_member")
-    if member.bot:
-        raise NotAllowed("dailies.no_bots")
-    role_ids = [role.id for role in member.roles]
-    if settings.voter_role_id and settings.voter_role_id not in role_ids:
-        raise NotAllowed("dailies.needs_voter_role", role="")
-    days = settings.vote_min_account_age_days
-    if days and utcnow() - member.created_at < timedelta(days=days):
-        raise NotAllowed("dailies.account_too_young", days=days)
-    return votes.member_weight(role_ids, settings.vote_role_weights)
-
-
-async def finalize_poll(bot: Any, guild_id: int, review_id: int) -> None:
-    """Poll mode: end the poll, then make the stored votes match its final voter lists (votes
-    whose events the bot missed while it was down count too; a vote taken back is gone)."""
-    async with bot.db.session() as session:
-        review = await votes.get_review(session, guild_id, review_id)
-        takes = await votes.ballot_takes(session, guild_id, review.shot_id)
-        stored = await votes.votes_by_member(session, guild_id, review.shot_id)
-    if review.mode != VoteMode.POLL or review.thread_id is None or review.message_id is None:
-        return
-    thread = bot.get_partial_messageable(review.thread_id, guild_id=guild_id)
-    with contextlib.suppress(discord.HTTPException):
-        await thread.get_partial_message(review.message_id).end_poll()
-    try:
-        message = await thread.fetch_message(review.message_id)
-    except discord.HTTPException:
-        log.warning("poll of review %s unreadable; counting the events only", review_id)
-        return
-    if message.poll is None:
-        return
-    final: dict[int, int] = {}
-    for answer in message.poll.answers:
-        index = answer.id - 1
-        if not 0 <= index < len(takes):
-            continue
-        async for user in answer.voters(limit=None):
-            final[user.id] = takes[index].id or 0
-    for member_id, take_id in final.items():
-        if stored.get(member_id) == take_id:
-            continue
-        try:
-            weight = await poll_voter_weight(bot, guild_id, member_id)
-            await votes.cast_vote(bot.db, guild_id, review_id, take_id, member_id, weight=weight)
-        except UserFacingError as refused:
-            log.info("poll voter %s of review %s not counted: %s", member_id, review_id,
-                     refused.key)  # fmt: skip
-    for member_id in stored.keys() - final.keys():
-        await votes.withdraw_vote(bot.db, guild_id, review_id, member_id)
 
 
 async def close(

@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.checks import bot_of, showrunner_only
 from bot.i18n import locale_of, t
 from bot.views import route_orphan_form
-from commands.dailies import _actions, _ballot, _closing, _post
+from commands.dailies import _actions, _ballot, _closing, _poll, _post
 from commands.dailies._views import FORMS, TakeActionButton, VetoButton, VoteButton
 from commands.episodes._pick import shot_choices
 from storage import votes
@@ -215,7 +215,7 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
         await self._poll_vote(payload, add=False)
 
     async def _poll_vote(self, payload: discord.RawPollVoteActionEvent, *, add: bool) -> None:
-        """A poll answer is a take (answer n = the n-th take of the ballot). Votes from members
+        """A poll answer is a take (named by the answer's text). Votes from members
         who may not vote are not counted (a poll cannot refuse them; they are logged)."""
         if payload.guild_id is None:
             return
@@ -236,18 +236,16 @@ class DailiesCog(commands.GroupCog, group_name="dailies"):
             review = await votes.review_by_message(session, guild_id, payload.message_id)
             if review is None or review.mode != VoteMode.POLL:
                 return
-            takes = await votes.ballot_takes(session, guild_id, review.shot_id)
-        index = payload.answer_id - 1
-        if not 0 <= index < len(takes):
+        take_id = await _poll.take_of_answer(bot, guild_id, review, payload.answer_id)
+        if take_id is None:
             return
-        take_id = takes[index].id or 0
         try:
             if not add:
                 await votes.withdraw_vote(
                     bot.db, guild_id, review.id or 0, payload.user_id, take_id
                 )
                 return
-            weight = await _closing.poll_voter_weight(bot, guild_id, payload.user_id)
+            weight = await _poll.poll_voter_weight(bot, guild_id, payload.user_id)
             await votes.cast_vote(bot.db, guild_id, review.id or 0, take_id, payload.user_id,
                                   weight=weight)  # fmt: skip
         except UserFacingError as refused:

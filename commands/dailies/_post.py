@@ -24,7 +24,7 @@ import discord
 
 from bot.host import relay_of
 from bot.i18n import guild_locale, t
-from commands.dailies import _ballot
+from commands.dailies import _ballot, _poll
 from commands.dailies._closing import CLOSE_DUE, deadline_key, scheduler_of
 from pipeline.dailies import TakeMedia, prepare_dailies
 from storage import outbox, votes
@@ -251,22 +251,12 @@ async def _post_ballot(
     bot: Any, guild_id: int, review: Review, thread: Any, takes: list[Take], code: str, locale: str
 ) -> int:
     if review.mode == VoteMode.POLL:
-        hours = 24.0
-        if review.deadline_at is not None:
-            hours = (review.deadline_at - utcnow()).total_seconds() / 3600
-        poll = discord.Poll(
-            question=t("dailies.poll_question", locale, code=code)[:300],
-            duration=timedelta(hours=min(768, max(1, round(hours)))),
-        )
-        for take in takes[:10]:
-            poll.add_answer(text=t("dailies.vote_button", locale, label=take.label)[:55])
-        posted = await thread.send(poll=poll, allowed_mentions=NO_MENTIONS)
-    else:
-        state = await _ballot.load_state(bot.db, guild_id, review.id or 0)
-        posted = await thread.send(
-            embed=_ballot.ballot_embed(state, locale), view=_ballot.ballot_view(state, locale),
-            allowed_mentions=NO_MENTIONS,
-        )  # fmt: skip
+        return await _poll.post_poll(bot, guild_id, review, thread, takes, code, locale)
+    state = await _ballot.load_state(bot.db, guild_id, review.id or 0)
+    posted = await thread.send(
+        embed=_ballot.ballot_embed(state, locale), view=_ballot.ballot_view(state, locale),
+        allowed_mentions=NO_MENTIONS,
+    )  # fmt: skip
     async with bot.db.session() as session:
         await votes.set_review_place(session, guild_id, review.id or 0, message_id=posted.id)
     return int(posted.id)
@@ -311,5 +301,9 @@ async def render_take(relay: Any, message: OutboxMessage) -> int | None:
         )
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
-    await _ballot.redraw(bot, guild_id, review_id)
+    if review.mode == VoteMode.POLL:
+        # A poll cannot gain answers: a new poll with every take replaces it (votes kept).
+        await _poll.reopen(bot, guild_id, review_id, take)
+    else:
+        await _ballot.redraw(bot, guild_id, review_id)
     return int(posted.id)
