@@ -6,6 +6,8 @@ deadline closes on the right winner. A poll already at Discord's 10 answers refu
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -14,6 +16,7 @@ from bot.scheduler import in_seconds
 from commands.dailies._closing import CLOSE_DUE
 from commands.dailies._post import queue_dailies
 from storage.models import Job, Shot, ShotStatus, Take, TakeKind, Vote
+from storage.reviews import set_deadline
 from tests.commands.dailies_world import (
     ballot,
     review,
@@ -211,3 +214,42 @@ async def stored_is(studio: Studio, wanted: int) -> bool:
 
 async def votes_are(studio: Studio, wanted: dict[int, str]) -> bool:
     return await stored_votes(studio) == wanted
+
+
+async def test_a_reroll_after_a_tied_deadline_gets_a_new_deadline(studio: Studio) -> None:
+    """The deadline ended the poll on a tie (the showrunner was asked); a reroll then opens a
+    new poll with the server's voting time and schedules the deadline again."""
+    await poll_mode(studio)
+    await shot_with_takes(studio, takes=2, dialogue=False)
+    sandbox, first = studio.sandbox, await ballot(studio)
+    await sandbox.poll_vote(studio.crew, first, 1)
+    await sandbox.poll_vote(studio.member, first, 2)
+    await eventually(lambda: stored_is(studio, 2))
+    found, takes = await review(studio), await takes_by_label(studio)
+    assert studio.bot is not None and studio.bot.scheduler is not None
+    scheduler = studio.bot.scheduler
+    key = f"dailies:close:{found.id}"
+    due = in_seconds(0.1)
+    async with studio.db.session() as session:  # the deadline comes (and the scheduler fires)
+        await set_deadline(session, studio.server.id, found.id or 0, due)
+    await scheduler.schedule_at(key, due, CLOSE_DUE, guild_id=studio.server.id,
+                                review_id=found.id)  # fmt: skip
+    await sandbox.wait_for_message(
+        channel=thread_of(studio), predicate=lambda m: "Tie between takes A, B" in message_text(m)
+    )
+    assert first.poll is not None and first.poll.finalized
+
+    reroll = await sandbox.click(
+        studio.crew, take_message(studio, "A"), f"dailies:take:{found.id}:{takes['A'].id}:reroll"
+    )
+    assert "Take C is being made" in await said(reroll)
+    await drain(studio)
+    second = await new_poll(studio, first)
+    assert second.poll is not None and not second.poll.finalized
+    assert [a.text for a in second.poll.answers] == ["Take A", "Take B", "Take C"]
+    moved = (await review(studio)).deadline_at
+    assert moved is not None
+    assert moved - due > timedelta(hours=23.9)  # the server's 24 h again, from now
+    when = await scheduler.next_run(key)
+    assert when is not None and abs((when - moved).total_seconds()) < 1
+    assert await stored_votes(studio) == {uid(studio.crew): "A", uid(studio.member): "B"}
