@@ -31,6 +31,7 @@ TAKE_KIND: dict[str, TakeKind] = {
     JobKind.LIPSYNC: TakeKind.LIPSYNC,
     JobKind.FACE: TakeKind.FACE,
     JobKind.DIALOGUE: TakeKind.DIALOGUE,
+    JobKind.PERFORMANCE: TakeKind.PERFORMANCE,
 }
 # Jobs whose output is sound only: the take has an audio asset and no picture.
 AUDIO_KINDS = frozenset({JobKind.VOICE, JobKind.DIALOGUE})

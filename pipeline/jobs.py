@@ -25,6 +25,7 @@ class JobKind(StrEnum):
     LIPSYNC = "lipsync"  # a take with a voice laid under it, lips moved
     FACE = "face"  # the face pass on a take
     DIALOGUE = "dialogue"  # a shot's voice lines on one track, timed as the cut's subtitles
+    PERFORMANCE = "performance"  # a member's acting drives a locked take (pipeline/perform.py)
     CUT = "cut"  # an episode cut (preview or final), rendered by the worker itself
     RECAP = "recap"  # an episode's "Previously on..."
 
@@ -41,6 +42,7 @@ KIND_CAPABILITY: dict[JobKind, Capability] = {
     JobKind.LIPSYNC: Capability.LIPSYNC,
     JobKind.FACE: Capability.FACE,
     JobKind.DIALOGUE: Capability.DIALOGUE,
+    JobKind.PERFORMANCE: Capability.PERFORMANCE,
 }
 
 _EVERYWHERE = frozenset({S.FAILED, S.CANCELLED})

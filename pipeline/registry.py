@@ -43,6 +43,7 @@ LOCAL_MODULES = (
     "pipeline.providers.local.espeak",
     "pipeline.providers.local.lipsync",
     "pipeline.providers.local.dialogue",
+    "pipeline.providers.local.performance",
 )
 # When a shot names no provider, the pipeline never picks a paid one on its own.
 PREFERRED_LOCAL: dict[Capability, str] = {
@@ -51,6 +52,7 @@ PREFERRED_LOCAL: dict[Capability, str] = {
     Capability.VOICE: "local-voice",
     Capability.LIPSYNC: "local-lipsync",
     Capability.DIALOGUE: "local-dialogue",
+    Capability.PERFORMANCE: "local-performance",  # a labelled stand-in; runway does act_two
 }
 
 

@@ -29,6 +29,12 @@ from commands.episodes._pick import (
     shot_choices,
 )
 from commands.shots import _strings
+from commands.shots._perform import (
+    PROVIDER_CHOICES,
+    ConfirmPerformButton,
+    character_choices,
+    perform_shot,
+)
 from commands.shots._queue import queue_takes
 from commands.shots._views import (
     NO_MENTIONS,
@@ -455,6 +461,34 @@ class ShotCog(commands.GroupCog, group_name="shot"):
     ) -> None:
         """Generate takes of a shot"""
         await queue_takes(interaction, shot, takes, provider)  # commands/shots/_queue.py
+
+    @app_commands.command(name="perform")
+    @app_commands.describe(
+        shot="The shot (code like 1.2.3, or pick one)",
+        video="Your acting video (MP4, MOV or WebM, as long as the shot, 30 s at most)",
+        character="Which of the shot's characters you play (default: the locked take, else the "
+        "first)",
+        provider="Who transfers the performance (default: the free local stand-in)",
+    )
+    @app_commands.choices(provider=PROVIDER_CHOICES)
+    @app_commands.autocomplete(shot=shot_choices, character=character_choices)
+    @crew_only()
+    async def shot_perform(
+        self,
+        interaction: Interaction,
+        shot: str,
+        video: discord.Attachment,
+        character: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        """Act a shot yourself: your video drives the character"""
+        await perform_shot(interaction, shot, video, character, provider)  # _perform.py
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ConfirmPerformButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ConfirmPerformButton)
 
 
 __all__ = ["SceneCog", "ShotCog"]

@@ -79,6 +79,9 @@ class RunwayAdapter(HttpAdapter):
         {Capability.IMAGE_TO_VIDEO, Capability.TEXT_TO_VIDEO, Capability.PERFORMANCE}
     )
     media_kinds = frozenset({"video"})
+    # What /shot perform accepts for this provider (pipeline/perform.py, commands read them).
+    performance_seconds = (PERFORMANCE_MIN_S, PERFORMANCE_MAX_S)
+    performance_max_bytes = VIDEO_MAX_BYTES
     # credits per second, 1 credit = 1 cent [UNVERIFIED]
     prices: ClassVar[PriceTable] = PriceTable(
         {

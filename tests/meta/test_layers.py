@@ -29,6 +29,7 @@ from tests.meta._source import (
 PIPELINE_PUBLIC = (
     "pipeline.enqueue",  # enqueue_takes / finishing / voice lines (re-exports pipeline.control)
     "pipeline.finishing",  # a locked take's chain: voices, dialogue track, lip-sync
+    "pipeline.perform",  # /shot perform: a member's acting video drives a character
     "pipeline.control",  # cancel, retry, list and look up jobs
     "pipeline.jobs",  # JobKind and the job vocabulary
     "pipeline.prompts",  # the package facade: PromptTooLong, ShotNotFound, compile for /shot prompt
