@@ -236,3 +236,32 @@ async def test_character_autocomplete_offers_the_shots_cast(studio: Studio) -> N
     found = await studio.choices(studio.crew, "shot perform", {"shot": code, "character": "ma"},
                                  "character")  # fmt: skip
     assert [c["name"] for c in found] == ["Mara"]
+
+
+async def test_over_the_members_quota_nothing_is_queued_in_french(studio: Studio) -> None:
+    await budget(studio, monthly=100_000, quota=5, confirm=100_000)
+    code = await cast_shot(studio)
+    async with RunwayFake(api_key="fake-key") as fake:
+        runway(studio, fake)
+        reply = await studio.reply(studio.francophone, "shot perform", {
+            "shot": code, "video": studio.attachment("a.mp4", acting_mp4(3.5)),
+            "provider": "runway",
+        })  # fmt: skip
+    assert "Votre quota du jour ne suffit pas : 0,18 $ nécessaires, 0,05 $ restants" in (
+        reply.content
+    )
+    assert await jobs(studio) == [] and fake.jobs_created == 0
+
+
+async def test_runway_refuses_a_clip_under_three_seconds_before_queueing(studio: Studio) -> None:
+    """act_two needs 3 s of acting: said before any money is held (the clip stays stored)."""
+    await budget(studio, monthly=100_000, quota=0, confirm=100_000)
+    code = await cast_shot(studio)
+    async with RunwayFake(api_key="fake-key") as fake:
+        runway(studio, fake)
+        reply = await studio.reply(studio.crew, "shot perform", {
+            "shot": code, "video": studio.attachment("a.mp4", acting_mp4(2.0)),
+            "provider": "runway",
+        })  # fmt: skip
+    assert "Your video lasts 2.0 s; runway needs at least 3.0 s of acting" in reply.content
+    assert await jobs(studio) == [] and fake.jobs_created == 0
