@@ -171,7 +171,11 @@ async def test_an_ended_premiere_does_not_block_the_next_one(
     async with db.session() as s:
         again = await store.create_premiere(s, GUILD, first, starts_at=utcnow(), timezone="UTC",
                                             weekly=False, created_by=7)  # fmt: skip
-    assert again.id != old.id
+        listed = await store.list_premieres(s, GUILD)
+    # The ended premiere stays in its state and the new one is the episode's premiere to come.
+    assert [v.premiere.id for v in listed] == [again.id]
+    async with db.session() as s:
+        assert (await store.get_premiere(s, GUILD, old.id or 0)).status == ended
 
 
 async def _never_active(*_args: object) -> None:
