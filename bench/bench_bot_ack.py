@@ -209,10 +209,18 @@ async def show_answers(world: World) -> None:
 
 
 async def main(
-    db_kind: str, count: int, spread: float, members: int, mode: str, show: bool
+    db_kind: str,
+    count: int,
+    spread: float,
+    members: int,
+    mode: str,
+    show: bool,
+    work_slots: int | None = None,
 ) -> None:
     async with throwaway_database(db_kind) as url:
         world = await open_world(url, members=members)
+        if work_slots is not None:
+            world.settings.discord.work_slots = work_slots
         try:
             await seed_bible(world)
             async with world.bot_running(migrate=False):
@@ -223,7 +231,7 @@ async def main(
                 print(
                     f"# DailiesBot ack latency, {db_kind}, {len(world.characters)} characters, "
                     f"{len(world.locations)} locations, {len(world.shot_codes)} shots, "
-                    f"{members} members"
+                    f"{members} members, work slots {world.settings.discord.work_slots}"
                 )
                 if mode in ("serial", "all"):
                     report("serial (one at a time)", await burst(world, count, 0, serial=True))
@@ -248,7 +256,18 @@ if __name__ == "__main__":
         "--mode", choices=["serial", "paced", "instant", "both", "all"], default="all"
     )
     parser.add_argument("--show", action="store_true", help="print one answer of each kind")
+    parser.add_argument("--work-slots", type=int, help="settings.discord.work_slots (default 4)")
     parser.add_argument("--verbose", action="store_true", help="show the bot's log (WARNING+)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.CRITICAL)
-    asyncio.run(main(args.db, args.count, args.spread, args.members, args.mode, args.show))
+    asyncio.run(
+        main(
+            args.db,
+            args.count,
+            args.spread,
+            args.members,
+            args.mode,
+            args.show,
+            args.work_slots,
+        )
+    )

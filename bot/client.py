@@ -22,6 +22,7 @@ from bot.errors import interaction_error_handler
 from bot.host import Host
 from bot.i18n import DailiesTranslator
 from bot.scheduler import Scheduler
+from bot.tree import DailiesTree
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,12 @@ class DailiesBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.discord.guild_ready_timeout,
             enable_debug_events=False,
+            tree_cls=DailiesTree,
         )
         self.settings = settings
+        tree = self.tree
+        assert isinstance(tree, DailiesTree)
+        tree.size_slots(work=settings.discord.work_slots)
         self._owns_db = db is None
         self.db: Database = db if db is not None else Database(settings.resolved_database_url)
         self.media: Any = media if media is not None else open_media_store(settings)

@@ -38,6 +38,13 @@ class DiscordSection(BaseModel):
         description="How long discord.py waits after the last GUILD_CREATE before it is ready "
         "(its own default is 2 s; servers that arrive later are still served).",
     )
+    work_slots: int = Field(
+        default=4,
+        ge=1,
+        description="Commands that acknowledge first (bot/tree.py) then do their database work "
+        "this many at a time, so a burst delays the last answers instead of every "
+        "acknowledgement.",
+    )
 
 
 class ProviderSection(BaseModel):

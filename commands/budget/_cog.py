@@ -16,6 +16,7 @@ from bot import cards
 from bot.checks import bot_of, showrunner_only
 from bot.host import registry_of
 from bot.i18n import locale_of, t
+from bot.tree import answer, answer_later
 from commands.budget import _strings  # noqa: F401
 from pipeline.providers.base import Capability, GenRequest
 from pipeline.registry import ProviderRegistry
@@ -105,12 +106,10 @@ class BudgetCog(commands.GroupCog, group_name="budget"):
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(name="show")
+    @app_commands.command(name="show", extras=answer_later())
     async def show(self, interaction: Interaction) -> None:
         """Budget, spending, holds and your daily quota"""
-        await interaction.response.send_message(
-            embed=await budget_embed(interaction), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await answer(interaction, embed=await budget_embed(interaction), ephemeral=True)
 
     @app_commands.command(name="set")
     @app_commands.describe(

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.checks import bot_of, crew_only
 from bot.i18n import locale_of, t
+from bot.tree import answer, answer_later
 from commands.board._views import BoardView
 from commands.episodes import _strings  # noqa: F401  (registers the sentences)
 from commands.episodes._pick import episode_choices
@@ -68,7 +69,7 @@ class EpisodesCog(commands.GroupCog, group_name="episode"):
             allowed_mentions=NO_MENTIONS,
         )
 
-    @app_commands.command(name="show")
+    @app_commands.command(name="show", extras=answer_later())
     @app_commands.describe(episode="The episode (number or pick one)")
     @app_commands.autocomplete(episode=episode_choices)
     async def episode_show(self, interaction: discord.Interaction[Any], episode: str) -> None:
@@ -78,11 +79,9 @@ class EpisodesCog(commands.GroupCog, group_name="episode"):
         async with bot_of(interaction).db.session() as session:
             found = await resolve_episode(session, interaction.guild_id, episode)
             outline = await episode_outline(session, interaction.guild_id, found.id or 0)
-        await interaction.response.send_message(
-            view=BoardView(outline, locale), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await answer(interaction, view=BoardView(outline, locale), ephemeral=True)
 
-    @app_commands.command(name="list")
+    @app_commands.command(name="list", extras=answer_later())
     async def episode_list(self, interaction: discord.Interaction[Any]) -> None:
         """List the series' episodes"""
         assert interaction.guild_id is not None
@@ -107,7 +106,7 @@ class EpisodesCog(commands.GroupCog, group_name="episode"):
             text = "\n".join(rows)
             if len(text) > 1900:
                 text = text[:1900].rsplit("\n", 1)[0] + "\n…"
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await answer(interaction, content=text, ephemeral=True)
 
     @app_commands.command(name="import")
     @app_commands.describe(

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checks import bot_of, crew_only
 from bot.i18n import locale_of, t
+from bot.tree import answer, answer_later
 from commands.board import refresh_board
 from commands.board._views import ICONS
 from commands.episodes._pick import (
@@ -396,7 +397,7 @@ class ShotCog(commands.GroupCog, group_name="shot"):
             interaction, "shot.moved", moved.shot.id or 0, refresh=(moved.from_episode_id,)
         )
 
-    @app_commands.command(name="show")
+    @app_commands.command(name="show", extras=answer_later())
     @app_commands.describe(shot="The shot (code like 1.2.3, or pick one)")
     @app_commands.autocomplete(shot=shot_choices)
     async def shot_show(self, interaction: Interaction, shot: str) -> None:
@@ -410,11 +411,9 @@ class ShotCog(commands.GroupCog, group_name="shot"):
         body, prompt_block = card_text(
             detail, locale, prompt_block, t("shot.show.default_generator", locale)
         )
-        await interaction.response.send_message(
-            view=ShotCard(body, prompt_block), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await answer(interaction, view=ShotCard(body, prompt_block), ephemeral=True)
 
-    @app_commands.command(name="list")
+    @app_commands.command(name="list", extras=answer_later())
     @app_commands.describe(episode="The episode (number or pick one)", scene="Only this scene")
     @app_commands.autocomplete(episode=episode_choices, scene=scene_choices)
     async def shot_list(
@@ -441,7 +440,7 @@ class ShotCog(commands.GroupCog, group_name="shot"):
             shown += 1
         if shown < len(rows):
             text += t("shot.list.more", locale, count=len(rows) - shown)
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await answer(interaction, content=text, ephemeral=True)
 
     @app_commands.command(name="queue")
     @app_commands.describe(

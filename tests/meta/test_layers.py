@@ -52,6 +52,7 @@ BOT_TOOLBOX = (
     "bot.host",  # registry_of(bot) / relay_of(bot): accessors, not the worker
     "bot.relay",  # the outbox relay's plug-in API: Renderer, NothingToSay, store_card
     "bot.config",  # Settings (read through bot.settings)
+    "bot.tree",  # answer_later() / answer(): acknowledge first, then queue the work
 )
 
 # (file, imported module) -> why it is tolerated today. Keyed without line numbers so that
