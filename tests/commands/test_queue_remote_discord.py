@@ -16,10 +16,8 @@ from tests.helpers import Studio, message_text
 READY = {"en": "Ready: 1 of 1", "fr": "Prêt : 1 prise(s) sur 1"}
 
 
-@pytest.mark.parametrize(
-    ("provider", "lang"),
-    [("luma", "en"), ("veo", "fr"), ("replicate", "en"), ("fal", "fr"), ("runway", "en")],
-)
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("provider", ["luma", "veo", "replicate", "fal", "runway"])
 async def test_remote_generator_makes_a_take_through_its_http_api(
     studio: Studio, provider: str, lang: str
 ) -> None:
