@@ -17,7 +17,7 @@ READY = {"en": "Ready: 1 of 1", "fr": "Prêt : 1 prise(s) sur 1"}
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-@pytest.mark.parametrize("provider", ["luma", "veo", "replicate", "fal", "runway"])
+@pytest.mark.parametrize("provider", ["luma", "veo", "replicate", "fal", "runway", "bfl"])
 async def test_remote_generator_makes_a_take_through_its_http_api(
     studio: Studio, provider: str, lang: str
 ) -> None:
