@@ -120,7 +120,9 @@ class Executor:
                 state = await self._reconcile(job, token, ctl, provider, "looking again")
             elif state == S.SUBMITTING:
                 # The last submit provably never arrived (429 or connect error): send it again.
-                await self._move(job, token, S.SUBMITTING, resume_status=None)
+                await self._move(
+                    job, token, S.SUBMITTING, resume_status=None, params=_links_from_now(job)
+                )
                 state = await self._submit(job, token, ctl, provider)
             elif state in (S.RUNNING, S.FETCHING):
                 await self._move(job, token, state, resume_status=None)
@@ -156,7 +158,7 @@ class Executor:
         # Committed before the submit: after a crash from here on, the outcome is unknown.
         # The submit follows at once, even when a shutdown has begun: a job handed back in
         # `submitting` would look like an unknown outcome to the next worker.
-        await self._move(job, token, S.SUBMITTING)
+        await self._move(job, token, S.SUBMITTING, params=_links_from_now(job))
         return await self._submit(job, token, ctl, provider)
 
     async def _request(self, job: Job, token: str, ctl: JobControl) -> GenRequest | None:
@@ -631,3 +633,10 @@ def _refreshed(job: Job, status: JobStatus, handle: dict[str, Any]) -> Job:
     copy = job.model_copy()
     copy.status, copy.provider_handle = status, handle
     return copy
+
+
+def _links_from_now(job: Job) -> dict[str, Any]:
+    """The job's params with its input links counting from now (``GenRequest.links_at``): kept
+    with the job as it enters ``submitting``, so a replay or a reconcile of this very submit
+    signs the same links, even after the link step has turned (storage/media/links.py)."""
+    return {**job.params, "links_at": int(utcnow().timestamp())}

@@ -114,6 +114,8 @@ def request_from_job(job: Job, inputs: dict[str, str] | None = None) -> GenReque
     data["capability"] = Capability(data["capability"])
     if inputs is not None:
         data["inputs"] = {**data.get("inputs", {}), **inputs}
+    if job.params.get("links_at") is not None:
+        data["links_at"] = int(job.params["links_at"])
     return GenRequest(**data)
 
 

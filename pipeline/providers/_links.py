@@ -42,7 +42,7 @@ class PublishesInputs:
         inputs = dict(request.inputs)
         for key in local:
             try:
-                inputs[key] = await self.links.link_for_file(inputs[key])
+                inputs[key] = await self.links.link_for_file(inputs[key], at=request.links_at)
             except (LookupError, NotMedia) as exc:
                 raise Refused(f"input {key}: {exc}", code="input_needs_url") from exc
         return dataclasses.replace(request, inputs=inputs)

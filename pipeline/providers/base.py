@@ -46,6 +46,9 @@ class GenRequest:
     seed: int = 0
     inputs: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    # When this submit's input links were first made (Unix seconds, set by the executor as the
+    # job enters `submitting`): links signed from it are identical on a replay, however late.
+    links_at: int | None = None
 
 
 @dataclass(frozen=True)

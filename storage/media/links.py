@@ -8,9 +8,12 @@ signed with HMAC-SHA256 under a secret only Dailies knows:
 
 The signature covers ``{sha256}.{ext}`` and ``exp``, so neither the content, its type (the
 extension decides the Content-Type the link server sends) nor the expiry can be changed. Expiries
-are rounded up to a step (a quarter of the TTL, 1 to 15 minutes) so the links made for one job
-within that step are identical: a Sync replay with the same ``Idempotency-Key`` then sends the
-very same inputs, and a Luma reconcile compares equal URLs.
+are rounded up to a step (a quarter of the TTL, 1 to 15 minutes), and a job's links count from
+the moment it entered ``submitting`` (``GenRequest.links_at``, kept in the job), not from now: a
+Sync replay with the same ``Idempotency-Key`` then sends the very same inputs however late it
+comes (no 409 for changed inputs), and a Luma reconcile compares equal URLs. A link made for a
+replay hours later may already be expired; the replay does not need it (the provider fetched the
+inputs the first time, or never received the request and fails it cleanly).
 
 No secret configured -> no ``MediaLinks`` at all, and the adapters keep refusing local files
 with ``input_needs_url``. ``pipeline/media/links_server.py`` serves the links.
@@ -138,17 +141,20 @@ class MediaLinks:
     def _sign(self, name: str, exp: int) -> str:
         return hmac.new(self._key, f"{name}\n{exp}".encode(), hashlib.sha256).hexdigest()
 
-    def expiry(self, ttl_s: int | None = None) -> int:
-        """Now + TTL, rounded up to the step (see the module note)."""
+    def expiry(self, ttl_s: int | None = None, at: float | None = None) -> int:
+        """``at`` (default now) + TTL, rounded up to the step (see the module note)."""
         ttl = self.ttl_s if ttl_s is None else max(1, int(ttl_s))
-        return math.ceil((self._clock() + ttl) / self.step_s) * self.step_s
+        start = self._clock() if at is None else at
+        return math.ceil((start + ttl) / self.step_s) * self.step_s
 
-    def link_for(self, sha256: str, mime: str, ttl_s: int | None = None) -> str:
+    def link_for(
+        self, sha256: str, mime: str, ttl_s: int | None = None, at: float | None = None
+    ) -> str:
         ext = EXT_OF_MIME.get(mime.split(";")[0].strip().lower())
         if ext is None:
             raise NotMedia(f"no public link for content type {mime!r}")
         name = f"{check_sha256(sha256)}.{ext}"
-        exp = self.expiry(ttl_s)
+        exp = self.expiry(ttl_s, at)
         query = urlencode({"exp": exp, "sig": self._sign(name, exp)})
         return f"{self.base_url}/media/{name}?{query}"
 
@@ -169,9 +175,12 @@ class MediaLinks:
             raise LinkRefused(LinkProblem.MALFORMED)
         return LinkTarget(sha256=sha256, ext=ext, mime=mime, expires_at=int(exp))
 
-    async def link_for_file(self, path: str | Path, ttl_s: int | None = None) -> str:
+    async def link_for_file(
+        self, path: str | Path, ttl_s: int | None = None, at: float | None = None
+    ) -> str:
         """A link to a file of the media store (the executor resolves inputs to store files,
-        named by their sha256). The type is read from the file's first bytes."""
+        named by their sha256). The type is read from the file's first bytes. ``at``: the
+        moment the expiry counts from (default now; see the module note)."""
         file = Path(path)
         if not SHA256_PATTERN.fullmatch(file.name):
             raise LookupError(f"{file.name} is not a file of the media store")
@@ -179,7 +188,7 @@ class MediaLinks:
         mime = sniff_mime(head)
         if mime is None:
             raise NotMedia(f"{file.name[:12]}... is not a picture, video or sound")
-        return self.link_for(file.name, mime, ttl_s)
+        return self.link_for(file.name, mime, ttl_s, at)
 
 
 def _head(path: Path) -> bytes:

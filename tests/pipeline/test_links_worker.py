@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import select
 
@@ -60,3 +61,10 @@ async def test_sync_lipsync_of_a_local_take_and_voice_through_the_worker(
     }
     # The take and the voice line as we stored them, byte for byte.
     assert got == {"mp4": source.sha256, "wav": line.sha256}
+    # Their links count from when the job entered `submitting`, kept with the job, so a
+    # reconcile later would sign the very same ones (tests/providers/test_sync.py).
+    links_at = jobs[JobKind.LIPSYNC.value].params["links_at"]
+    expiries = {
+        int(parse_qs(urlsplit(f.url).query)["exp"][0]) for f in fake.fetched if f.method == "GET"
+    }
+    assert expiries == {world.links.expiry(at=links_at)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from pathlib import Path
@@ -139,6 +140,32 @@ async def test_lipsync_of_a_local_take_and_voice_through_signed_links(tmp_path: 
     assert heads[sent["audio"]].content_length == len(audio_wav())
     assert gets[sent["video"]].sha256 == take_sha == hashlib.sha256(video_mp4()).hexdigest()
     assert gets[sent["audio"]].sha256 == voice_sha
+
+
+async def test_a_replay_after_the_link_step_turned_sends_the_same_links(tmp_path: Path) -> None:
+    """The answer to the submit is lost and the worker dies; another one reconciles twenty
+    minutes later, past the link step. The links count from when the job entered `submitting`
+    (``links_at``), so the replay carries the same inputs and Sync gives back the first
+    generation, where links counted from "now" would differ and earn a 409 (changed inputs)."""
+    async with published(tmp_path / "media") as world, SyncFake(api_key=KEY) as fake:
+        _, take = await world.put(video_mp4())
+        _, voice = await world.put(audio_wav())
+        now = [time.time()]
+        links = MediaLinks(world.links.base_url, SECRET, clock=lambda: now[0])
+        adapter = sync.SyncAdapter(KEY, base_url=fake.base_url, timeouts=FAST).use_links(links)
+        request = dataclasses.replace(_lipsync(take, voice), links_at=int(now[0]))
+        fake.submit_faults = [Fault.HANG_AFTER]
+        with pytest.raises(SubmitOutcomeUnknown):
+            await adapter.submit(request, "job-9")
+        first_links = await links.link_for_file(take)
+        now[0] += 2 * links.step_s
+        assert await links.link_for_file(take) != first_links  # "now" has moved on
+        again = await adapter.reconcile("job-9", request)
+        assert again is not None
+        final, _ = await run_to_end(adapter, again.handle)
+        await adapter.aclose()
+    assert final.state is ProviderState.SUCCEEDED
+    assert fake.jobs_created == 1 and fake.replays == 1
 
 
 async def test_an_expired_link_fails_the_generation_without_retry(tmp_path: Path) -> None:
