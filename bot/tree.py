@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import time
 from typing import Any
 
 import discord
@@ -30,9 +30,12 @@ from bot.errors import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
-# An autocomplete answer later than this after the keystroke is thrown away by Discord (3 s),
-# counting the time our answer takes to reach it.
-AUTOCOMPLETE_STALE = timedelta(seconds=2.5)
+# An autocomplete answer later than this after the keystroke reached us is thrown away by
+# Discord (3 s), counting the time our answer takes to reach it. Measured on our monotonic
+# clock from the gateway event, not from the interaction's snowflake: a host clock a few
+# seconds off would otherwise drop every keystroke.
+AUTOCOMPLETE_STALE_S = 2.5
+_RECEIVED_AT = "received_at"
 _ANSWER_LATER = "answer_later"
 
 
@@ -65,13 +68,19 @@ class DailiesTree(app_commands.CommandTree[Any]):
         """From the settings; the bot calls it once its settings are set, before any command."""
         self.work_slots = asyncio.Semaphore(work)
 
+    def _from_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        # Called by discord.py as the gateway event is parsed: the moment it reached us.
+        interaction.extras[_RECEIVED_AT] = time.monotonic()
+        super()._from_interaction(interaction)
+
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.type is discord.InteractionType.autocomplete:
-            age = discord.utils.utcnow() - interaction.created_at
-            if age > AUTOCOMPLETE_STALE:
+            received = interaction.extras.get(_RECEIVED_AT)
+            age = time.monotonic() - received if isinstance(received, float) else 0.0
+            if age > AUTOCOMPLETE_STALE_S:
                 log.info(
                     "dropped a stale autocomplete (%.1f s old) guild=%s user=%s",
-                    age.total_seconds(),
+                    age,
                     interaction.guild_id,
                     interaction.user.id,
                 )

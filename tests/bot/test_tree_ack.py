@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 
@@ -97,7 +96,7 @@ async def test_a_stale_autocomplete_is_dropped_and_the_next_keystroke_answered(
     nothing; with the real limit the same keystroke is answered."""
     await make_shot(studio)
     sandbox = studio.sandbox
-    monkeypatch.setattr(bot.tree, "AUTOCOMPLETE_STALE", timedelta(0))
+    monkeypatch.setattr(bot.tree, "AUTOCOMPLETE_STALE_S", 0.0)
     data = await sandbox._command_data(studio.crew, "shot show", {"shot": "1."}, "shot")
     stale = sandbox._dispatch(studio.crew, 4, data, studio.dailies)
     await asyncio.sleep(0.5)
