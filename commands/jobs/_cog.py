@@ -14,6 +14,7 @@ from bot.checks import bot_of
 from bot.errors import send_ephemeral
 from bot.i18n import locale_of, t
 from commands.jobs import _actions
+from commands.jobs._describe import describe_job
 from commands.jobs._views import DYNAMIC_ITEMS, answer_retry
 from commands.shots._queue import ConfirmQueueButton
 from storage import queue as job_queue
@@ -33,11 +34,10 @@ def _elapsed(job: Job, now: datetime, locale: str) -> str:
     return cards.duration((end - job.created_at).total_seconds(), locale)
 
 
-def _row(job: Job, code: str, locale: str, now: datetime, position: int | None) -> str:
-    label = job.params.get("label") or "?"
+def _row(job: Job, what: str, locale: str, now: datetime, position: int | None) -> str:
     parts = [
         f"`#{job.id}` {cards.ICONS[job.status]} {cards.status_word(job, locale)}",
-        f"{code} {label}",
+        what,
         job.provider,
         _elapsed(job, now, locale),
     ]
@@ -46,12 +46,14 @@ def _row(job: Job, code: str, locale: str, now: datetime, position: int | None) 
     return " · ".join(parts)
 
 
-async def _codes(interaction: Interaction, jobs: list[Job]) -> dict[int | None, str]:
+async def _whats(interaction: Interaction, jobs: list[Job], locale: str) -> dict[int, str]:
+    """What each job makes, by job id (one shot lookup per shot, one episode per render)."""
     assert interaction.guild_id is not None
     db = bot_of(interaction).db
+    codes: dict[int | None, str] = {}
     return {
-        shot_id: await cards.shot_code_of(db, interaction.guild_id, shot_id)
-        for shot_id in {job.shot_id for job in jobs}
+        job.id or 0: await describe_job(db, interaction.guild_id, job, locale, codes)
+        for job in {job.id: job for job in jobs}.values()
     }
 
 
@@ -80,11 +82,11 @@ class QueueCog(commands.Cog):
             )
         active.reverse()  # oldest first: that is the order they run in
         waiting = [j.id for j in active if j.status in WAITING]
-        codes = await _codes(interaction, active + mine)
+        whats = await _whats(interaction, active[:15] + mine, locale)
         now = utcnow()
         embed = discord.Embed(title=t("queue.list.title", locale), colour=discord.Colour.blurple())
         rows = [
-            _row(j, codes[j.shot_id], locale, now,
+            _row(j, whats[j.id or 0], locale, now,
                  waiting.index(j.id) + 1 if j.id in waiting else None)
             for j in active[:15]
         ]  # fmt: skip
@@ -93,7 +95,7 @@ class QueueCog(commands.Cog):
             value="\n".join(rows) or t("queue.list.empty", locale),
             inline=False,
         )
-        mine_rows = [_row(j, codes[j.shot_id], locale, now, None) for j in mine]
+        mine_rows = [_row(j, whats[j.id or 0], locale, now, None) for j in mine]
         embed.add_field(
             name=t("queue.list.mine", locale),
             value="\n".join(mine_rows) or t("queue.list.none_mine", locale),
@@ -117,12 +119,10 @@ class JobCog(commands.GroupCog, group_name="job"):
         job = await _actions.load_job(interaction, id)
         locale = await locale_of(interaction)
         assert interaction.guild_id is not None
-        code = await cards.shot_code_of(bot_of(interaction).db, interaction.guild_id, job.shot_id)
+        what = await describe_job(bot_of(interaction).db, interaction.guild_id, job, locale)
         embed = discord.Embed(
-            title=t("job.status.title", locale, id=id, label=job.params.get("label") or "?",
-                    code=code),
-            colour=discord.Colour.blurple(),
-        )  # fmt: skip
+            title=t("job.status.title", locale, id=id, what=what), colour=discord.Colour.blurple()
+        )
         state = f"{cards.ICONS[job.status]} {cards.status_word(job, locale)}"
         embed.add_field(name=t("job.status.state", locale), value=state)
         embed.add_field(name=t("job.status.provider", locale), value=job.provider)

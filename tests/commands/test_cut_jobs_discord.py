@@ -90,6 +90,11 @@ async def test_job_status_and_cancel_work_on_a_render(studio: Studio) -> None:
     assert f"Rendu lancé (tâche n°{job.id})" in ack
     status = await (await studio.slash(studio.crew, "job status", {"id": job.id})).reply()
     assert "Queued" in message_text(status) and "render" in message_text(status)
+    assert f"Job #{job.id} · cut of episode 1" in message_text(status)  # not "take ? of shot ?"
+    french = await (await studio.slash(studio.francophone, "job status", {"id": job.id})).reply()
+    assert f"Tâche n°{job.id} · montage de l'épisode 1" in message_text(french)
+    listing = message_text(await studio.reply(studio.francophone, "queue"))
+    assert "montage de l'épisode 1" in listing and "plan ?" not in listing
     refused = await (await studio.slash(studio.crew, "job cancel", {"id": job.id})).reply()
     assert "Only the member who queued" in refused.content  # not theirs, not a showrunner
     cancel = await (await studio.slash(studio.showrunner, "job cancel", {"id": job.id})).reply()

@@ -148,6 +148,8 @@ async def test_queue_shows_the_server_line_and_my_jobs(studio: Studio) -> None:
     assert mine.count("local-animatic") == 1  # only the showrunner's own job
     status = await studio.reply(studio.crew, "job status", {"id": 1})
     assert "queued" in message_text(status) and "discord.com/channels/" in message_text(status)
+    assert "Job #1 · take A of shot 1.1.1" in message_text(status)
+    assert "take A of shot 1.1.1" in text and "take C of shot 1.1.1" in text
     french = await studio.reply(studio.francophone, "queue")
     assert "File de génération" in message_text(french)
 
