@@ -131,7 +131,7 @@ class CutsCog(commands.Cog):
         bot = bot_of(interaction)
         assert interaction.channel is not None and interaction.guild_id is not None
         card = await interaction.channel.send(  # type: ignore[union-attr]
-            await _relay.running_text(bot, request.guild_id, request.kind, request.episode_id, 0),
+            await _relay.queued_text(bot, request.guild_id, request.kind, request.episode_id),
             allowed_mentions=NO_MENTIONS,
         )
         request = CutRequest(

@@ -51,6 +51,13 @@ async def _what(bot: Any, guild_id: int, kind: str, episode_id: int, locale: str
     return t("cut.what.episode", locale, number=episode.number, title=title)
 
 
+async def queued_text(bot: Any, guild_id: int, kind: str, episode_id: int) -> str:
+    """The card before the worker has started: no 0 % bar that looks stuck."""
+    locale = await guild_locale(bot, guild_id)
+    what = await _what(bot, guild_id, kind, episode_id, locale)
+    return t("cut.card.queued", locale, what=what)
+
+
 async def running_text(bot: Any, guild_id: int, kind: str, episode_id: int, fraction: float) -> str:
     locale = await guild_locale(bot, guild_id)
     what = await _what(bot, guild_id, kind, episode_id, locale)

@@ -41,6 +41,7 @@ register_strings(
         "cut.refused.busy": "Episode {number} is already being rendered; follow its card.",
         "cut.started": "Rendering started (job #{id}); follow the card in this channel. "
         "`/job cancel id:{id}` stops it.",
+        "cut.card.queued": "🎬 {what}: queued, waiting for the renderer (one render at a time).",
         "cut.card.running": "🎬 {what}: rendering… {percent} %\n`{bar}`",
         "cut.card.ready": "✅ {what}: ready ({duration}).",
         "cut.card.failed": "❌ {what}: the render failed ({reason}). Nothing was posted.",
@@ -95,6 +96,7 @@ register_strings(
         "cut.refused.busy": "L'épisode {number} est déjà en cours de rendu ; suivez sa carte.",
         "cut.started": "Rendu lancé (tâche n°{id})\u202f; suivez la carte dans ce salon. "
         "`/tâche annuler id:{id}` l'arrête.",
+        "cut.card.queued": "🎬 {what}\u202f: en file, en attente du rendu (un rendu à la fois).",
         "cut.card.running": "🎬 {what}\u202f: rendu en cours… {percent}\u202f%\n`{bar}`",
         "cut.card.ready": "✅ {what} : prêt ({duration}).",
         "cut.card.failed": "❌ {what} : le rendu a échoué ({reason}). Rien n'a été publié.",

@@ -100,6 +100,7 @@ async def test_job_status_and_cancel_work_on_a_render(studio: Studio) -> None:
     cancel = await (await studio.slash(studio.showrunner, "job cancel", {"id": job.id})).reply()
     assert f"Job #{job.id} is cancelled" in cancel.content
     card = next(m for m in studio.dailies.messages if m.content.startswith("🎬"))
+    assert "queued, waiting for the renderer" in card.content  # not a 0 % bar that looks stuck
     await until(lambda: card.content.startswith("❌"))
     assert "cancelled" in card.content
     (done,) = await _render_jobs(studio)
