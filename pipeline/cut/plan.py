@@ -18,8 +18,13 @@ from storage.cuts import CutScene, CutShot, EpisodeForCut
 # lead); lines follow one another with a short breath between them.
 LINE_LEAD_S = 0.1
 LINE_GAP_S = 0.15
+# Speech sped up past 1.25x stops sounding natural: the dialogue track (pipeline/media/dialogue)
+# plays over-long lines at that speed and cuts what is left at the shot's end, so the subtitles
+# squeeze no further either, and a line that would start after the shot's end gets none.
+MAX_SPEECH_TEMPO = 1.25
 READING_CHARS_PER_S = 15.0
 MIN_LINE_S = 1.2
+MIN_CUE_S = 0.3  # a subtitle shorter than this cannot be read: left out
 
 
 class ShotsNotLocked(ValueError):
@@ -113,7 +118,7 @@ class CutPlan:
                 for cue in line_cues(shot, start, length):
                     # An excerpt shows part of its take: keep what is heard within it.
                     a, b = max(cue.start_s, piece.start_s), min(cue.end_s, piece.end_s)
-                    if b - a >= 0.3:
+                    if b - a >= MIN_CUE_S:
                         out.append(Cue(a, b, cue.text, cue.language, cue.speaker, cue.shot_code))
         return out
 
@@ -122,7 +127,8 @@ def line_cues(shot: CutShot, start_s: float, length_s: float) -> list[Cue]:
     """Where a shot's lines are heard: one after another from the voice's lead-in.
 
     A line lasts as long as its generated voice, else its reading time; lines that would run past
-    the shot are squeezed to fit it.
+    the shot are squeezed to fit it, down to ``1 / MAX_SPEECH_TEMPO`` of their length (what the
+    dialogue track does to the voices); what still does not fit is cut at the shot's end.
     """
     if not shot.lines:
         return []
@@ -131,9 +137,12 @@ def line_cues(shot: CutShot, start_s: float, length_s: float) -> list[Cue]:
     ]
     needed = LINE_LEAD_S + sum(spans) + LINE_GAP_S * (len(spans) - 1)
     scale = min(1.0, (length_s - LINE_LEAD_S) / max(needed - LINE_LEAD_S, 1e-6))
+    scale = max(scale, 1 / MAX_SPEECH_TEMPO)
     out: list[Cue] = []
     t = start_s + LINE_LEAD_S
     for line, span in zip(shot.lines, spans, strict=True):
+        if t >= start_s + length_s - MIN_CUE_S:
+            break  # cut with the end of the track: not heard, so not shown
         end = min(t + span * scale, start_s + length_s)
         out.append(Cue(t, end, line.text, line.language, line.speaker, shot.code))
         t = end + LINE_GAP_S * scale

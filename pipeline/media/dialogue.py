@@ -10,7 +10,9 @@ other shots depend on it) and the speech is sped up to fit, pitch kept (``atempo
 also what the subtitles do (they squeeze to the shot). Faster than ``MAX_TEMPO`` (1.25x) speech
 stops being natural, so past that the lines play at 1.25x one after another and whatever is
 still left at the end of the take is cut with a short fade; the plan says how much was lost and
-the provider logs it (lengthen the shot or trim a line to keep every word).
+the provider logs it (lengthen the shot or trim a line to keep every word). The subtitles
+squeeze no further than 1.25x either, and a line cut off the end gets none, so each subtitle
+still starts within 100 ms of its speech.
 
     plan = plan_track([1.4, 0.9, 1.2], 5.0)        # voice files' lengths, the take's length
     await render_track([wav1, wav2, wav3], plan, dst)
@@ -22,12 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.cut.plan import LINE_GAP_S, LINE_LEAD_S, line_cues
+from pipeline.cut.plan import LINE_GAP_S, LINE_LEAD_S, MAX_SPEECH_TEMPO, line_cues
 from pipeline.media.ffmpeg import ProgressCallback, run_ffmpeg
 from pipeline.media.house import AUDIO_RATE
 from storage.cuts import CutLine, CutShot
 
-MAX_TEMPO = 1.25  # beyond this, sped-up speech sounds wrong: cut the end instead
+MAX_TEMPO = MAX_SPEECH_TEMPO  # beyond 1.25x sped-up speech sounds wrong: cut the end instead
 FADE_S = 0.3  # the fade out where lines that do not fit are cut
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.config import Settings
-from pipeline.cut.plan import CutOptions, plan_cut
+from pipeline.cut.plan import CutOptions, line_cues, plan_cut
 from pipeline.cut.service import load_episode
 from pipeline.enqueue import Enqueued, enqueue_takes, get_job, retry_job
 from pipeline.finish import IngestFinisher
@@ -26,6 +26,7 @@ from pipeline.providers.base import Capability, GenRequest
 from pipeline.providers.local import LocalVoice
 from pipeline.registry import ProviderRegistry, build_registry
 from pipeline.worker import Worker
+from storage.cuts import CutLine, CutShot
 from storage.db import Database
 from storage.media import LocalMediaStore
 from storage.models import (
@@ -95,6 +96,18 @@ async def voice_files(tmp: Path, lines: tuple[tuple[str, str, str], ...]) -> lis
 # ------------------------------------------------------------------ the track alone
 
 
+def subtitle_ends(voice_s: list[float], length_s: float) -> list[float]:
+    lines = tuple(
+        CutLine(line_id=i, speaker="", text="", language="en", memorable=False, voice_s=s)
+        for i, s in enumerate(voice_s)
+    )
+    shot = CutShot(
+        shot_id=0, code="", scene_id=0, episode_number=0, scene_position=0, position=0,
+        action="", duration_s=length_s, is_key=False, lines=lines,
+    )  # fmt: skip
+    return [cue.end_s for cue in line_cues(shot, 0.0, length_s)]
+
+
 def test_lines_that_fit_start_with_their_subtitles_and_keep_their_speed() -> None:
     lengths = [1.5, 1.3, 1.0]
     plan = plan_track(lengths, SHOT_S)
@@ -121,6 +134,29 @@ def test_lines_far_too_long_play_at_most_a_quarter_faster_and_the_end_is_cut() -
     assert plan.tempo == MAX_TEMPO
     assert plan.cut_s == pytest.approx((6.0 + 0.3) / MAX_TEMPO - 3.0)
     assert plan.fade_s > 0
+
+
+@pytest.mark.parametrize("length_s", [5.0, 3.5, 3.0, 2.2, 1.2])
+def test_every_subtitle_starts_within_100_ms_of_its_speech_however_long_the_lines(
+    length_s: float,
+) -> None:
+    """From lines that fit to lines twice too long for the take: each subtitle the cut shows
+    starts within 100 ms of when its voice is heard on the dialogue track (its file starts with
+    0.1 s of breath), no subtitle runs past the take, and a line cut off the end of the track
+    gets no subtitle."""
+    lengths = [2.0, 1.6, 1.2]
+    plan = plan_track(lengths, length_s)
+    speech = [p.start_s + 0.1 / p.tempo for p in plan.placements]
+    shown = subtitle_starts(lengths, length_s)
+    heard = [s for s in speech if s < length_s - 0.3]
+    assert len(shown) == len(heard) and shown, (shown, speech)
+    for subtitle, spoken in zip(shown, heard, strict=False):
+        assert abs(subtitle - spoken) <= 0.1, (length_s, shown, speech)
+    if plan.cut_s == 0:
+        assert len(shown) == 3  # everything fits (sped up at most 1.25x): every line shown
+    if length_s == 1.2:
+        assert len(shown) == 1  # only the first line starts before the take ends
+    assert all(cue_end <= length_s for cue_end in subtitle_ends(lengths, length_s))
 
 
 async def test_the_track_is_the_take_long_with_three_lines_heard_in_order(tmp_path: Path) -> None:
