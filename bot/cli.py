@@ -233,7 +233,8 @@ def _check_providers(settings: Settings) -> list[Check]:
     checks = [
         Check(
             "ok",
-            "Local generators need no key: animatic, espeak voices, lip-sync",
+            "Local generators need no key: animatic, espeak voices, dialogue track, lip-sync, "
+            "performance stand-in",
         )
     ]
     if present:

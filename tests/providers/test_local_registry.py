@@ -10,14 +10,16 @@ from pipeline.providers.local import LocalProvider, local_providers
 from pipeline.registry import build_registry
 
 
-def test_a_fresh_machine_has_all_three_local_providers(tmp_path: Path) -> None:
+def test_a_fresh_machine_has_every_local_provider(tmp_path: Path) -> None:
     registry = build_registry(Settings(data_dir=tmp_path))
     assert registry.default_for(Capability.TEXT_TO_VIDEO).name == "local-animatic"
     assert registry.default_for(Capability.IMAGE_TO_VIDEO).name == "local-animatic"
     assert registry.default_for(Capability.VOICE).name == "local-voice"
     assert registry.default_for(Capability.LIPSYNC).name == "local-lipsync"
     assert registry.default_for(Capability.DIALOGUE).name == "local-dialogue"
-    for name in ("local-animatic", "local-voice", "local-lipsync"):
+    assert registry.default_for(Capability.PERFORMANCE).name == "local-performance"
+    for name in ("local-animatic", "local-voice", "local-lipsync", "local-dialogue",
+                 "local-performance"):  # fmt: skip
         provider = registry[name]
         assert isinstance(provider, LocalProvider) and not provider.needs_key
         # Renders land in the data folder, not in a temp dir that a reboot empties.
@@ -26,5 +28,5 @@ def test_a_fresh_machine_has_all_three_local_providers(tmp_path: Path) -> None:
 
 def test_local_providers_helper_names_them_all(tmp_path: Path) -> None:
     assert sorted(local_providers(tmp_path)) == [
-        "local-animatic", "local-dialogue", "local-lipsync", "local-voice"
+        "local-animatic", "local-dialogue", "local-lipsync", "local-performance", "local-voice"
     ]  # fmt: skip

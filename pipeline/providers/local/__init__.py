@@ -9,12 +9,14 @@ from pipeline.providers.local._espeak import VoiceSpec, voice_spec
 from pipeline.providers.local.animatic import LocalAnimatic
 from pipeline.providers.local.dialogue import LocalDialogue
 from pipeline.providers.local.lipsync import LocalLipsync
+from pipeline.providers.local.performance import LocalPerformance
 from pipeline.providers.local.voice import LocalVoice
 
 __all__ = [
     "LocalAnimatic",
     "LocalDialogue",
     "LocalLipsync",
+    "LocalPerformance",
     "LocalProvider",
     "LocalVoice",
     "VoiceSpec",
@@ -32,5 +34,6 @@ def local_providers(work_dir: str | Path | None = None) -> dict[str, LocalProvid
         LocalVoice(work_dir=work_dir),
         LocalLipsync(work_dir=work_dir),
         LocalDialogue(work_dir=work_dir),
+        LocalPerformance(work_dir=work_dir),
     ]
     return {p.name: p for p in providers}
