@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.client import DailiesBot
 from bot.config import Settings
+from bot.demo.acting import acting_clip
 from bot.demo.art import place, portrait
 from bot.demo.transcript import Transcript
 from bot.sandbox import Channel, Guild, InteractionResult, Member, Sandbox, running
@@ -159,6 +160,7 @@ class Community:
             await self.act(transcript, "flore", "shot show", {"shot": f"{episode}.1.1"})
             await self.generate(transcript, bot, episode)
             await self.review(transcript, bot)
+            await self.perform(transcript, bot, episode, out)
             await self.cut(transcript, bot, episode, out)
             await self.next_episode_premieres(transcript, bot, out)
             await _close_quietly(bot)
@@ -353,6 +355,30 @@ class Community:
         await asyncio.sleep(0.3)
         transcript.poll_once()
 
+    async def perform(
+        self, transcript: Transcript, bot: DailiesBot, episode: str, out: Path
+    ) -> None:
+        """milo acts Mara's line at his webcam; his clip drives the locked take of the shot
+        (the free local stand-in when no Runway key is set), and the cut shows his performance."""
+        if not any(
+            cmd.name == "shot" and _has_sub(cmd, "perform") for cmd in bot.tree.get_commands()
+        ):
+            transcript.note("(performance transfer is not wired into this build yet)", style="dim")
+            return
+        transcript.note("A member acts a shot himself: his clip drives the locked take")
+        clip = await acting_clip(
+            out / "data" / "acting", name="milo", line=PERFORMED_LINE, seconds=3.0
+        )
+        await self.act(
+            transcript, "milo", "shot perform",
+            {"shot": f"{episode}.{PERFORMED_SHOT}",
+             "video": self.sandbox.attachment("milo-acting.mp4", clip, "video/mp4")},
+            channel=self.dailies,
+        )  # fmt: skip
+        await wait_for_takes(bot, int(self.guild.id), transcript, what="jobs")
+        await asyncio.sleep(0.3)  # the relay's last card edit
+        transcript.poll_once()
+
     async def cut(self, transcript: Transcript, bot: DailiesBot, episode: str, out: Path) -> None:
         """An early preview of the episode (slates where shots wait for takes) and its timeline."""
         if not any(
@@ -398,6 +424,8 @@ def _save_files(attachments: list[Any], out: Path) -> list[str]:
 
 
 GENERATED_SHOTS = ("1.1", "1.3", "1.5")  # 1.1.3 has a line: the winner gets voiced
+PERFORMED_SHOT = "1.3"  # Mara's line, acted by milo (/shot perform)
+PERFORMED_LINE = "Somebody was here before us."
 
 
 async def wait_for_takes(

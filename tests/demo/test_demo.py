@@ -37,10 +37,14 @@ async def test_demo_runs_the_whole_loop_from_the_bible_to_the_premiere(tmp_path:
     assert "locked (tie broken" in transcript
     assert transcript.count("wins the vote and is locked into the cut") >= 2
     assert "local-lipsync" in transcript
+    # A member acted Mara's line: his clip drove the locked take, and the cut uses it.
+    assert "milo › /shot perform shot:'1.1.3'" in transcript
+    assert "Take perf of shot 1.1.3 is ready" in transcript
     # The preview cut and its timeline are left in demo-output/ for the user to open.
     for name in ("episode-1.mp4", "episode-1.fr.srt", "episode-1.otio", "episode-1.edl"):
         assert (out / name).stat().st_size > 0, name
     assert "Regarde. La porte est déjà forcée." in (out / "episode-1.fr.srt").read_text("utf-8")
+    assert "local-performance" in (out / "episode-1.otio").read_text("utf-8")
     # Episode 2 premieres in #premieres: the recap, then the episode, then a discussion thread.
     assert "premieres now!" in transcript and "Previously on" in transcript
     for name in ("recap-2.mp4", "episode-2.mp4"):
