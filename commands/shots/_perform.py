@@ -32,8 +32,9 @@ from bot.checks import bot_of, is_showrunner
 from bot.host import registry_of
 from bot.i18n import guild_locale, locale_of, t
 from bot.views import SafeDynamicItem, custom_id, id_template
+from commands.shots._confirm import NO_MENTIONS, Say, answer_prompt, confirm_button, only_the_asker
 from commands.shots._perform_strings import PROVIDERS
-from commands.shots._queue import NO_MENTIONS, Say, post_card, refusal_error
+from commands.shots._queue import post_card, refusal_error
 from pipeline.enqueue import Enqueued, NeedsConfirmation
 from pipeline.perform import (
     PerformanceRefused,
@@ -44,7 +45,7 @@ from pipeline.perform import (
 from pipeline.prompts import ShotNotFound
 from pipeline.registry import REMOTE_PROVIDERS, ProviderRegistry, UnknownProvider
 from storage.briefs import shot_record
-from storage.errors import NotAllowed, NotFound, UserFacingError
+from storage.errors import NotFound, UserFacingError
 from storage.guilds import get_settings
 from storage.ledger import BudgetRefusal
 from storage.media.assets import get_asset
@@ -55,7 +56,6 @@ Interaction = discord.Interaction[Any]
 # Discord's own attachment limit for most servers; a provider may take less (Runway: 16 MB
 # data URIs, read from the adapter's ``performance_max_bytes``).
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-_ANSWERED: dict[int, None] = {}  # prompts already answered (message ids), as in /shot queue
 
 
 def _seconds(value: float, locale: str) -> str:
@@ -264,14 +264,11 @@ class ConfirmPerformButton(
         action: str,
         locale: str = "en",
     ) -> None:
-        go = action == "go"
         super().__init__(
-            discord.ui.Button(
-                label=t("queue.confirm_button" if go else "queue.cancel_button", locale),
-                style=discord.ButtonStyle.primary if go else discord.ButtonStyle.secondary,
-                custom_id=custom_id(
-                    "perf", shot_id, asset_id, character_id, provider, member_id, action
-                ),
+            confirm_button(
+                action,
+                locale,
+                custom_id("perf", shot_id, asset_id, character_id, provider, member_id, action),
             )
         )
         self.shot_id, self.asset_id, self.character_id = shot_id, asset_id, character_id
@@ -287,42 +284,17 @@ class ConfirmPerformButton(
         )  # fmt: skip
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
-        if interaction.user.id != self.member_id:
-            raise NotAllowed("error.not_yours")
-        return True
+        return only_the_asker(interaction, self.member_id)
 
     async def callback(self, interaction: Interaction) -> None:
-        locale = await locale_of(interaction)
-        prompt_id = interaction.message.id if interaction.message else 0
-        if prompt_id in _ANSWERED:
-            await interaction.response.send_message(
-                t("queue.already_answered", locale), ephemeral=True
-            )
-            return
-        _ANSWERED[prompt_id] = None
-        while len(_ANSWERED) > 10_000:
-            _ANSWERED.pop(next(iter(_ANSWERED)))
-        if self.action == "no":
-            await interaction.response.edit_message(
-                content=t("queue.not_queued", locale), view=None
-            )
-            return
-        await interaction.response.defer()
-
-        async def say(text: str) -> None:
-            await interaction.edit_original_response(
-                content=text, view=None, allowed_mentions=NO_MENTIONS
-            )
-
-        try:
+        async def run(say: Say) -> None:
             await enqueue_and_report(
                 interaction, shot_id=self.shot_id, asset_id=self.asset_id,
                 character=str(self.character_id) if self.character_id else "",
                 provider=self.provider, confirm=True, say=say,
             )  # fmt: skip
-        except UserFacingError:
-            _ANSWERED.pop(prompt_id, None)  # refused, nothing queued: the member may press again
-            raise
+
+        await answer_prompt(interaction, self.action, run)
 
 
 PROVIDER_CHOICES = [

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -28,21 +27,17 @@ from bot.host import registry_of, relay_of
 from bot.i18n import guild_locale, locale_of, t
 from bot.relay import store_card
 from bot.views import SafeDynamicItem, custom_id, id_template
+from commands.shots._confirm import NO_MENTIONS, Say, answer_prompt, confirm_button, only_the_asker
 from pipeline.enqueue import Enqueued, NeedsConfirmation, enqueue_takes
 from pipeline.prompts import PromptTooLong, ShotNotFound
 from pipeline.registry import REMOTE_PROVIDERS, UnknownProvider
-from storage.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
+from storage.errors import InvalidInput, NotFound, UserFacingError
 from storage.guilds import get_settings
 from storage.ledger import BudgetRefusal
 from storage.script_lookup import resolve_shot
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
-Say = Callable[[str], Awaitable[None]]
-NO_MENTIONS = discord.AllowedMentions.none()
-# Prompts already answered (message ids): a double click must not queue twice. In memory only;
-# a restart between two clicks of the same prompt is the one case it does not cover.
-_ANSWERED: dict[int, None] = {}
 
 
 def refusal_error(refusal: BudgetRefusal, locale: str) -> UserFacingError:
@@ -200,12 +195,9 @@ class ConfirmQueueButton(
         action: str,
         locale: str = "en",
     ) -> None:
-        go = action == "go"
         super().__init__(
-            discord.ui.Button(
-                label=t("queue.confirm_button" if go else "queue.cancel_button", locale),
-                style=discord.ButtonStyle.primary if go else discord.ButtonStyle.secondary,
-                custom_id=custom_id("gen", shot_id, takes, provider, member_id, action),
+            confirm_button(
+                action, locale, custom_id("gen", shot_id, takes, provider, member_id, action)
             )
         )
         self.shot_id, self.takes, self.provider = shot_id, takes, provider
@@ -221,38 +213,13 @@ class ConfirmQueueButton(
         )  # fmt: skip
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
-        if interaction.user.id != self.member_id:
-            raise NotAllowed("error.not_yours")
-        return True
+        return only_the_asker(interaction, self.member_id)
 
     async def callback(self, interaction: Interaction) -> None:
-        locale = await locale_of(interaction)
-        prompt_id = interaction.message.id if interaction.message else 0
-        if prompt_id in _ANSWERED:
-            await interaction.response.send_message(
-                t("queue.already_answered", locale), ephemeral=True
-            )
-            return
-        _ANSWERED[prompt_id] = None
-        while len(_ANSWERED) > 10_000:
-            _ANSWERED.pop(next(iter(_ANSWERED)))
-        if self.action == "no":
-            await interaction.response.edit_message(
-                content=t("queue.not_queued", locale), view=None
-            )
-            return
-        await interaction.response.defer()
-
-        async def say(text: str) -> None:
-            await interaction.edit_original_response(
-                content=text, view=None, allowed_mentions=NO_MENTIONS
-            )
-
-        try:
+        async def run(say: Say) -> None:
             await enqueue_and_report(
                 interaction, shot_id=self.shot_id, takes=self.takes, provider=self.provider,
                 confirm=True, say=say,
             )  # fmt: skip
-        except UserFacingError:
-            _ANSWERED.pop(prompt_id, None)  # refused, nothing queued: the member may press again
-            raise
+
+        await answer_prompt(interaction, self.action, run)
