@@ -12,32 +12,35 @@ resets). Errors: ``ShotNotFound``, ``UnknownProvider``, ``PromptTooLong``, ``Job
 
 from __future__ import annotations
 
-import secrets
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pipeline import notices
+from pipeline.batch import (
+    Enqueued,
+    EnqueueResult,
+    JobSpec,
+    NeedsConfirmation,
+    distinct_seeds,
+    house_format,
+    label_for,
+    shot_record_or_raise,
+    write_jobs,
+)
 from pipeline.control import JobNotFound, cancel_job, get_job, list_jobs, retry_job
-from pipeline.jobs import JobKind, request_params
-from pipeline.prompts import CompiledPrompt, ShotNotFound, brief_from_record, compile_prompt
-from pipeline.providers.base import Capability, GenRequest, Provider
+from pipeline.jobs import JobKind
+from pipeline.prompts import brief_from_record, compile_prompt
+from pipeline.providers.base import Capability, GenRequest
 from pipeline.registry import ProviderRegistry
-from storage import ledger, queue
-from storage.briefs import ShotRecord, shot_record
+from storage import queue
+from storage.briefs import ShotRecord
 from storage.db import Database
+from storage.guilds import settings_in
 from storage.job_outputs import (
     get_take,
-    mark_shot_generating,
     take_jobs_count,
 )
-from storage.ledger import BudgetRefusal
-from storage.models import GuildSettings, Job, JobStatus
 from storage.references import reference_assets
-from storage.types import utcnow
 
 __all__ = [
     "EnqueueResult", "Enqueued", "JobNotFound", "JobSpec", "NeedsConfirmation", "cancel_job",
@@ -46,170 +49,6 @@ __all__ = [
 ]  # fmt: skip
 
 MAX_TAKES = 8
-LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@dataclass(frozen=True)
-class Enqueued:
-    job_ids: tuple[int, ...]
-    batch: str
-    provider: str
-    estimate_cents: int
-    labels: tuple[str, ...] = ()
-    prompt: CompiledPrompt | None = None
-
-
-@dataclass(frozen=True)
-class NeedsConfirmation:
-    provider: str
-    jobs: int
-    estimate_cents: int
-    threshold_cents: int
-
-
-EnqueueResult = Enqueued | NeedsConfirmation | BudgetRefusal
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One job to write: what to ask, of whom, and what it waits for."""
-
-    kind: JobKind
-    request: GenRequest
-    shot_id: int | None
-    label: str = ""
-    depends_on: tuple[int, ...] = ()
-    inputs_from: dict[str, dict[str, Any]] | None = None
-    extra: dict[str, Any] | None = None
-
-
-def label_for(index: int) -> str:
-    """A, B, ... Z, AA, AB, ... ZZ, AAA ... (spreadsheet columns; 0-based ``index``)."""
-    label = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, len(LABELS))
-        label = LABELS[rest] + label
-    return label
-
-
-def distinct_seeds(count: int) -> list[int]:
-    base = secrets.randbelow(2**31)
-    # A large prime step: distinct for any batch size we allow, and far apart.
-    return [(base + i * 104_729) % 2**31 for i in range(count)]
-
-
-async def _settings(session: AsyncSession, guild_id: int) -> GuildSettings:
-    found = (
-        await session.exec(select(GuildSettings).where(GuildSettings.guild_id == guild_id))
-    ).first()
-    return found or GuildSettings(guild_id=guild_id)
-
-
-async def _write_jobs(
-    db: Database,
-    session: AsyncSession,
-    *,
-    guild_id: int,
-    member_id: int,
-    provider: Provider,
-    specs: list[JobSpec],
-    confirm: bool,
-    channel_id: int | None,
-    allow_over_quota: bool,
-    prompt: CompiledPrompt | None = None,
-) -> EnqueueResult:
-    """Price, confirm, lock, check, write. The session has done only reads so far."""
-    estimates = [provider.price(spec.request) for spec in specs]
-    total = sum(estimates)
-    settings = await _settings(session, guild_id)
-    if total > settings.confirm_above_cents and not confirm:
-        return NeedsConfirmation(provider.name, len(specs), total, settings.confirm_above_cents)
-    now = utcnow()
-    await ledger.lock_guild(session, guild_id)  # first write: serialises budget checks
-    refusal = await ledger.check(
-        session, guild_id, member_id, total, allow_over_quota=allow_over_quota, now=now
-    )
-    if refusal is not None:
-        await session.rollback()
-        return refusal
-    batch = uuid.uuid4().hex[:16]
-    jobs: list[Job] = []
-    for index, (spec, estimate) in enumerate(zip(specs, estimates, strict=True)):
-        params: dict[str, Any] = {
-            "batch": batch,
-            "index": index,
-            "total": len(specs),
-            "label": spec.label,
-            "request": request_params(spec.request),
-            **(spec.extra or {}),
-        }
-        if spec.inputs_from:
-            params["inputs_from"] = spec.inputs_from
-        if prompt is not None:
-            params["prompt_dropped"] = list(prompt.dropped)
-        job = await queue.insert_job(
-            session,
-            Job(
-                guild_id=guild_id,
-                kind=spec.kind.value,
-                status=JobStatus.QUEUED,
-                provider=provider.name,
-                model=spec.request.model,
-                shot_id=spec.shot_id,
-                requested_by=member_id,
-                idempotency_key=f"{spec.kind.value}-{uuid.uuid4().hex}",
-                params=params,
-                depends_on=list(spec.depends_on),
-                estimate_cents=estimate,
-                card_channel_id=channel_id,
-                created_at=now,
-                updated_at=now,
-            ),
-        )
-        assert job.id is not None
-        await ledger.reserve(
-            session,
-            guild_id,
-            member_id,
-            job.id,
-            estimate,
-            provider=provider.name,
-            note=f"{spec.kind.value} {spec.label}",
-            now=now,
-        )
-        jobs.append(job)
-    # Each job knows its batch by id (primary-key lookups for the status card).
-    batch_ids = [j.id for j in jobs]
-    for job in jobs:
-        job.params = {**job.params, "batch_ids": batch_ids}
-    await session.flush()
-    for shot_id in {spec.shot_id for spec in specs if spec.kind == JobKind.TAKE and spec.shot_id}:
-        await mark_shot_generating(session, guild_id, shot_id)
-    await notices.job_progress(session, jobs[0], JobStatus.QUEUED, now)
-    await session.commit()
-    return Enqueued(
-        job_ids=tuple(j.id for j in jobs if j.id is not None),
-        batch=batch,
-        provider=provider.name,
-        estimate_cents=total,
-        labels=tuple(spec.label for spec in specs),
-        prompt=prompt,
-    )
-
-
-async def _record(session: AsyncSession, guild_id: int, shot_id: int) -> ShotRecord:
-    record = await shot_record(session, guild_id, shot_id)
-    if record is None:
-        raise ShotNotFound(guild_id, shot_id)
-    return record
-
-
-def _house(record: ShotRecord) -> tuple[int, int, int]:
-    series = record.series
-    if series is None:
-        return 1280, 720, 24
-    return series.house_width, series.house_height, series.house_fps
 
 
 async def _character_references(
@@ -243,13 +82,13 @@ async def enqueue_takes(
     if not 1 <= takes <= MAX_TAKES:
         raise ValueError(f"takes must be between 1 and {MAX_TAKES}")
     async with db.session() as session:
-        record = await _record(session, guild_id, shot_id)
+        record = await shot_record_or_raise(session, guild_id, shot_id)
         shot = record.shot
         name = provider or shot.provider or registry.default_for(Capability.TEXT_TO_VIDEO).name
         chosen = registry[name]
         compiled = compile_prompt(brief_from_record(record), chosen.name)
-        settings = await _settings(session, guild_id)
-        house = _house(record)
+        settings = await settings_in(session, guild_id)
+        house = house_format(record)
         already = await take_jobs_count(session, guild_id, shot_id, JobKind.TAKE.value)
         options = {
             "action": shot.action,
@@ -280,7 +119,7 @@ async def enqueue_takes(
             )
             for i, seed in enumerate(distinct_seeds(takes))
         ]
-        return await _write_jobs(
+        return await write_jobs(
             db,
             session,
             guild_id=guild_id,
@@ -308,7 +147,7 @@ async def enqueue_voice_lines(
 ) -> EnqueueResult:
     """One voice job per dialogue line of the shot, in the speaker's voice and language."""
     async with db.session() as session:
-        record = await _record(session, guild_id, shot_id)
+        record = await shot_record_or_raise(session, guild_id, shot_id)
         chosen = registry[provider or registry.default_for(Capability.VOICE).name]
         voices = {c.id: c.voice for c in record.characters}
         seeds = distinct_seeds(max(1, len(record.lines)))
@@ -335,7 +174,7 @@ async def enqueue_voice_lines(
         ]
         if not specs:
             return Enqueued(job_ids=(), batch="", provider=chosen.name, estimate_cents=0)
-        return await _write_jobs(
+        return await write_jobs(
             db,
             session,
             guild_id=guild_id,
@@ -405,8 +244,8 @@ async def enqueue_finishing(
         # The finished take keeps the shot's length and the series' house format.
         width, height, fps, duration_s = 1280, 720, 24, 5.0
         if shot_id is not None:
-            record = await _record(session, guild_id, shot_id)
-            width, height, fps = _house(record)
+            record = await shot_record_or_raise(session, guild_id, shot_id)
+            width, height, fps = house_format(record)
             duration_s = record.shot.duration_s
         spec = JobSpec(
             kind=kind,
@@ -427,7 +266,7 @@ async def enqueue_finishing(
             inputs_from=inputs_from,
             extra={"parent_take_id": take_id} if take_id is not None else None,
         )
-        return await _write_jobs(
+        return await write_jobs(
             db,
             session,
             guild_id=guild_id,

@@ -27,16 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.enqueue import (
-    Enqueued,
-    EnqueueResult,
-    JobNotFound,
-    JobSpec,
-    _record,
-    _write_jobs,
-    enqueue_finishing,
-    enqueue_voice_lines,
-)
+from pipeline.batch import Enqueued, EnqueueResult, JobSpec, shot_record_or_raise, write_jobs
+from pipeline.enqueue import JobNotFound, enqueue_finishing, enqueue_voice_lines
 from pipeline.jobs import JobKind
 from pipeline.providers.base import Capability, GenRequest
 from pipeline.registry import ProviderRegistry
@@ -88,7 +80,7 @@ async def enqueue_dialogue(
     if not voice_job_ids:
         raise ValueError("a dialogue track needs at least one voice job")
     async with db.session() as session:
-        record = await _record(session, guild_id, shot_id)
+        record = await shot_record_or_raise(session, guild_id, shot_id)
         by_line: dict[Any, int] = {}
         for job_id in voice_job_ids:
             job = await queue.get_job(session, guild_id, job_id)
@@ -131,7 +123,7 @@ async def enqueue_dialogue(
             inputs_from=inputs_from,
             extra={"parent_take_id": take_id} if take_id is not None else None,
         )
-        return await _write_jobs(
+        return await write_jobs(
             db,
             session,
             guild_id=guild_id,

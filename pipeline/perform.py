@@ -19,15 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.enqueue import (
+from pipeline.batch import (
     Enqueued,
     EnqueueResult,
     JobSpec,
-    _house,
-    _record,
-    _write_jobs,
     distinct_seeds,
+    house_format,
     label_for,
+    shot_record_or_raise,
+    write_jobs,
 )
 from pipeline.jobs import JobKind
 from pipeline.providers.base import Capability, GenRequest
@@ -127,9 +127,9 @@ async def enqueue_performance(
     if acting_s < low:
         raise PerformanceRefused("too_short", provider=name, min=low, seconds=acting_s)
     async with db.session() as session:
-        record = await _record(session, guild_id, shot_id)
+        record = await shot_record_or_raise(session, guild_id, shot_id)
         shot = record.shot
-        width, height, fps = _house(record)
+        width, height, fps = house_format(record)
         picked = _pick_character(record.characters, character)
         inputs: dict[str, dict[str, Any]] = {"video": {"asset": acting_asset_id}}
         locked = (
@@ -179,7 +179,7 @@ async def enqueue_performance(
             inputs_from=inputs,
             extra={**extra, "performer_id": member_id, "acting_asset_id": acting_asset_id},
         )
-        result = await _write_jobs(
+        result = await write_jobs(
             db,
             session,
             guild_id=guild_id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from storage.db import Database
 from storage.errors import InvalidInput
 from storage.models import GuildSettings
@@ -21,6 +23,12 @@ SETUP_FIELDS = frozenset(
         "crew_role_id",
     }
 )
+
+
+async def settings_in(session: AsyncSession, guild_id: int) -> GuildSettings:
+    """``get_settings`` inside a transaction the caller holds (the enqueue's budget check)."""
+    row = await session.get(GuildSettings, guild_id)
+    return row if row is not None else GuildSettings(guild_id=guild_id)
 
 
 async def get_settings(db: Database, guild_id: int) -> GuildSettings:

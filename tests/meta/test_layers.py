@@ -228,10 +228,6 @@ SQL_ALLOWED: dict[str, str] = {
     # `text("SELECT pg_try_advisory_lock(:k)")` on APScheduler's sync engine. Fix: a tiny
     # storage/locks.py (try_advisory_lock(conn, key) / advisory_unlock) called from here.
     "bot/scheduler.py": "advisory lock SQL; move to storage/locks.py",
-    # enqueue reads GuildSettings with select(...).where(guild_id) in its own session instead
-    # of storage.guilds.get_settings (which opens one). Fix: a storage.guilds helper taking a
-    # session, e.g. settings_in(session, guild_id).
-    "pipeline/enqueue.py": "GuildSettings read; use a storage.guilds helper",
     # The demo hook lists a guild's shots with select(Shot).where(Shot.guild_id == ...).
     # Fix: storage.script_lookup already lists shots; call it.
     "commands/dailies/demo.py": "demo shot listing; use storage.script_lookup",
