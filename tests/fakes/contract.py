@@ -32,7 +32,9 @@ from tests.fakes.base import FakeProvider, Fault
 
 KEY = "sk-live-SECRET-0123456789abcdef"
 # Short enough that each timeout case costs well under a second.
-FAST = Timeouts(connect=0.5, read=0.3, submit_read=0.3, write=0.5, pool=0.5)
+# Reads wait 0.6 s: well under the fakes' 1 s hang, and enough for a loaded 2-core CI box (0.3 s
+# once timed out a plain poll there).
+FAST = Timeouts(connect=0.5, read=0.6, submit_read=0.6, write=0.5, pool=0.5)
 TERMINAL = {ProviderState.SUCCEEDED, ProviderState.FAILED, ProviderState.CANCELLED}
 
 
