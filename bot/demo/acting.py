@@ -1,5 +1,5 @@
-"""The acting clip a demo member uploads to /shot perform: a webcam-like picture of her, moving
-a little, and her voice saying the line (espeak-ng). Made on the spot, no files, no network."""
+"""The acting clip a demo member uploads to /shot perform: a webcam-like picture of them, moving
+a little, and their voice saying the line (espeak-ng). Made on the spot, no files, no network."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pipeline.providers.local import LocalVoice
 
 
 async def acting_clip(work: Path, *, name: str, line: str, seconds: float = 3.0) -> bytes:
-    """``seconds`` of ``name`` at her webcam saying ``line``, as an MP4 (H.264 + AAC, 320x240)."""
+    """``seconds`` of ``name`` at their webcam saying ``line``, as an MP4 (H.264 + AAC, 320x240)."""
     await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
     face = work / f"{name}.png"
     await asyncio.to_thread(face.write_bytes, portrait(name, (70, 120, 190), seed=11))
