@@ -2,11 +2,64 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import opentimelineio as otio
 from rich.console import Console
 
 from bot.demo import run_demo
+from pipeline.cut.subtitles import parse_srt
+from pipeline.media import aprobe, detect_black, detect_freeze, measure_loudness, run_ffmpeg
+
+UPLOAD_LIMIT = 10 * 1024 * 1024  # the sandbox server's (Discord's default, no boost)
+
+
+async def speech_onsets(path: Path) -> list[float]:
+    run = await run_ffmpeg(
+        ["-i", str(path), "-vn", "-af", "silencedetect=n=-40dB:d=0.1", "-f", "null", "-"]
+    )
+    return [float(x) for x in re.findall(r"silence_end:\s*([\d.]+)", run.stderr)]
+
+
+async def assert_fit_to_watch(path: Path, subtitles: list[Path]) -> float:
+    """The quality checks of issue 5 that need no timeline, on a posted render: constant frame
+    rate and size, sound and picture the same length within a frame, -16 LUFS within 1 LU and
+    true peak at or under -1 dBTP, no black, under the upload limit, and each subtitle within
+    100 ms of its speech. Returns one frame's duration."""
+    info = await aprobe(path)
+    assert info.video is not None and info.audio is not None, path.name
+    assert info.video.constant_rate and (info.video.width, info.video.height) == (1280, 720)
+    frame = 1 / info.video.fps
+    assert abs(info.audio.duration_s - info.video.duration_s) <= frame, path.name
+    loud = await measure_loudness(path)
+    assert abs(loud.integrated_lufs - -16.0) <= 1.0 and loud.true_peak_dbtp <= -1.0, loud
+    assert await detect_black(path) == [], path.name
+    assert info.size_bytes <= UPLOAD_LIMIT
+    onsets = await speech_onsets(path)
+    for srt in subtitles:
+        for cue in parse_srt(srt.read_text("utf-8")):
+            assert any(abs(onset - cue[0]) <= 0.1 for onset in onsets), (srt.name, cue, onsets)
+    return frame
+
+
+def card_ranges(timeline: Path) -> list[tuple[float, float]]:
+    """Where the cut shows a card (title, scene, slate, credits): the only places a still
+    picture is intended."""
+    cards = []
+    for track in otio.adapters.read_from_file(str(timeline)).video_tracks():
+        for clip in track:
+            if clip.metadata.get("dailies", {}).get("kind") != "take":
+                r = clip.range_in_parent()
+                start = r.start_time.to_seconds()
+                cards.append((start, start + r.duration.to_seconds()))
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(cards):  # cards side by side make one still stretch
+        if merged and start - merged[-1][1] < 1e-3:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 async def test_demo_runs_the_whole_loop_from_the_bible_to_the_premiere(tmp_path: Path) -> None:
@@ -50,4 +103,21 @@ async def test_demo_runs_the_whole_loop_from_the_bible_to_the_premiere(tmp_path:
     for name in ("recap-2.mp4", "episode-2.mp4"):
         assert (out / name).stat().st_size > 0, name
     assert "(discussion)" in transcript
+    # Their renders pass the quality checks (issue 5): the premiered recap and episode...
+    for name in ("recap-2", "episode-2"):
+        await assert_fit_to_watch(out / f"{name}.mp4", sorted(out.glob(f"{name}.*.srt")))
+    # ...and the preview: a still picture only inside a card, never at a join between takes.
+    preview = out / "episode-1.mp4"
+    frame = await assert_fit_to_watch(preview, [])
+    cards = card_ranges(out / "episode-1.otio")
+    for still in await detect_freeze(preview, min_duration_s=0.5):
+        assert any(a - frame <= still.start_s and still.end_s <= b + frame for a, b in cards), (
+            still, cards)  # fmt: skip
+    # Its lines on takes are heard where their subtitles show (the slates' lines are silent).
+    onsets = await speech_onsets(preview)
+    spoken = [cue for srt in out.glob("episode-1.*.srt") for cue in parse_srt(srt.read_text())
+              if not any(a <= cue[0] < b for a, b in cards)]  # fmt: skip
+    assert spoken, "the performed line of 1.1.3 is on a take"
+    for cue in spoken:
+        assert any(abs(onset - cue[0]) <= 0.1 for onset in onsets), (cue, onsets)
     assert "went wrong" not in printed.lower() and "erreur" not in printed.lower()
