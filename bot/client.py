@@ -40,6 +40,7 @@ FEATURES: list[str] = [
     "commands.dailies",
     "commands.cuts",  # after commands.episodes: it adds /episode cut, recap, export
     "commands.premieres",
+    "commands.guide",  # /help reads every other feature's command names
 ]
 
 

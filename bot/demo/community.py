@@ -151,6 +151,7 @@ class Community:
                     "language": "en",
                 },
             )
+            await self.act(transcript, "milo", "help")  # a new member: what now?
             await self.write_bible(transcript)
             episode = await self.import_episode(transcript)
             await self.act(
