@@ -40,11 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cut.job import Renderer
-from pipeline.executor import Executor, ExecutorConfig, HandBack, JobControl, LeaseLost
+from pipeline.executor import Executor, ExecutorConfig
 from pipeline.finish import Finisher, IngestFinisher, StoreOnlyFinisher
 from pipeline.jobs import RENDER_PROVIDER
 from pipeline.registry import ProviderRegistry, build_registry
 from pipeline.retry import RetryPolicy
+from pipeline.transitions import HandBack, JobControl, LeaseLost
 from storage import queue
 from storage.db import Database
 from storage.media import LocalMediaStore, MediaStore

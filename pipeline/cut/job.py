@@ -26,8 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pipeline.cut.plan import CutOptions
 from pipeline.cut.service import CardReporter, CutRequest, load_episode, run_render
-from pipeline.executor import HandBack, JobControl, LeaseLost
 from pipeline.jobs import RENDER_PROVIDER, JobKind, check_transition
+from pipeline.transitions import HandBack, JobControl, LeaseLost
 from storage import outbox, queue
 from storage.db import Database
 from storage.media import MediaStore

@@ -328,9 +328,6 @@ MAX_LINES = 500  # HELPERS.md: a module does one job, < 500 lines
 LONG_ALLOWED: dict[str, str] = {
     # Every table in one file by decision (HELPERS.md: "storage/models.py (every table)").
     "storage/models.py": "all tables in one place, by design",
-    # Grew past the limit; suggested split: executor.py (submit/poll) + executor_fetch.py
-    # (fetch, store, settle). enqueue.py was split (pipeline/control.py: cancel/retry/list).
-    "pipeline/executor.py": "to split: submit/poll vs. fetch/settle",
 }
 
 
