@@ -9,6 +9,7 @@ job, and the first status-card notice. No reservation, no job (invariant 4).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ class Enqueued:
     estimate_cents: int
     labels: tuple[str, ...] = ()
     prompt: CompiledPrompt | None = None
+    # True when this request had been written already (same ``request_key``): these are the
+    # jobs of that first time, and nothing new was queued or reserved.
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,14 @@ async def write_jobs(
     channel_id: int | None,
     allow_over_quota: bool,
     prompt: CompiledPrompt | None = None,
+    request_key: str | None = None,
 ) -> EnqueueResult:
-    """Price, confirm, lock, check, write. The session has done only reads so far."""
+    """Price, confirm, lock, check, write. The session has done only reads so far.
+
+    ``request_key`` makes the request idempotent: the same key (a confirmation prompt's id, say)
+    returns the batch written the first time, ``replayed``, even across a restart, instead of
+    queueing and reserving a second time. Checked under the guild's budget lock, so two racing
+    presses cannot both write; the jobs' unique keys are the backstop."""
     estimates = [provider.price(spec.request) for spec in specs]
     total = sum(estimates)
     settings = await settings_in(session, guild_id)
@@ -108,6 +118,20 @@ async def write_jobs(
         return NeedsConfirmation(provider.name, len(specs), total, settings.confirm_above_cents)
     now = utcnow()
     await ledger.lock_guild(session, guild_id)  # first write: serialises budget checks
+    if request_key is not None:
+        first = await queue.job_by_key(
+            session, guild_id, _job_key(specs[0], guild_id, request_key, 0)
+        )
+        if first is not None:
+            replayed = Enqueued(  # read before the rollback expires the row
+                job_ids=tuple(first.params.get("batch_ids") or [first.id or 0]),
+                batch=str(first.params.get("batch", "")),
+                provider=first.provider,
+                estimate_cents=0,
+                replayed=True,
+            )
+            await session.rollback()
+            return replayed
     refusal = await ledger.check(
         session, guild_id, member_id, total, allow_over_quota=allow_over_quota, now=now
     )
@@ -139,7 +163,7 @@ async def write_jobs(
                 model=spec.request.model,
                 shot_id=spec.shot_id,
                 requested_by=member_id,
-                idempotency_key=f"{spec.kind.value}-{uuid.uuid4().hex}",
+                idempotency_key=_job_key(spec, guild_id, request_key, index),
                 params=params,
                 depends_on=list(spec.depends_on),
                 estimate_cents=estimate,
@@ -191,3 +215,12 @@ def house_format(record: ShotRecord) -> tuple[int, int, int]:
     if series is None:
         return 1280, 720, 24
     return series.house_width, series.house_height, series.house_fps
+
+
+def _job_key(spec: JobSpec, guild_id: int, request_key: str | None, index: int) -> str:
+    """Unique per job: random, or derived from the guild and the request's key (hashed, so any
+    key fits the column's 80 characters)."""
+    if request_key is None:
+        return f"{spec.kind.value}-{uuid.uuid4().hex}"
+    digest = hashlib.sha256(f"{guild_id}:{request_key}".encode()).hexdigest()[:32]
+    return f"{spec.kind.value}-r{digest}-{index}"

@@ -76,9 +76,11 @@ async def enqueue_takes(
     registry: ProviderRegistry,
     channel_id: int | None = None,
     allow_over_quota: bool = False,
+    request_key: str | None = None,
 ) -> EnqueueResult:
     """``takes`` takes of a shot, each with its own seed, from ``provider`` (else the shot's,
-    else the local animatic). ``allow_over_quota``: the caller checked the showrunner role."""
+    else the local animatic). ``allow_over_quota``: the caller checked the showrunner role.
+    ``request_key``: the same key again returns the first batch, ``replayed`` (pipeline/batch)."""
     if not 1 <= takes <= MAX_TAKES:
         raise ValueError(f"takes must be between 1 and {MAX_TAKES}")
     async with db.session() as session:
@@ -130,6 +132,7 @@ async def enqueue_takes(
             channel_id=channel_id,
             allow_over_quota=allow_over_quota,
             prompt=compiled,
+            request_key=request_key,
         )
 
 

@@ -117,10 +117,12 @@ async def enqueue_performance(
     channel_id: int | None = None,
     allow_over_quota: bool = False,
     label: str = "",
+    request_key: str | None = None,
 ) -> tuple[EnqueueResult, PerformancePlan]:
     """One performance job for the shot from the stored acting video (``acting_asset_id``,
     ``acting_s`` long). ``character``: a name or id among the shot's characters (default: the
-    first). ``label``: the stand-in's on-screen label, in the server's language."""
+    first). ``label``: the stand-in's on-screen label, in the server's language.
+    ``request_key``: the same key again returns the first job, ``replayed`` (pipeline/batch)."""
     name = performance_provider(registry, provider)
     chosen = registry[name]
     low, high = getattr(chosen, "performance_seconds", (0.0, MAX_ACTING_S))
@@ -189,8 +191,9 @@ async def enqueue_performance(
             confirm=confirm,
             channel_id=channel_id,
             allow_over_quota=allow_over_quota,
+            request_key=request_key,
         )
-        if isinstance(result, Enqueued):
+        if isinstance(result, Enqueued) and not result.replayed:
             await credit_performer(session, guild_id, shot_id, member_id, member_name)
             await session.commit()
         return result, plan

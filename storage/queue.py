@@ -59,6 +59,12 @@ async def insert_job(session: AsyncSession, job: Job) -> Job:
     return job
 
 
+async def job_by_key(session: AsyncSession, guild_id: int, idempotency_key: str) -> Job | None:
+    """The job written under this key in this guild (keys are unique across guilds)."""
+    statement = select(Job).where(Job.guild_id == guild_id, Job.idempotency_key == idempotency_key)
+    return (await session.exec(statement)).first()
+
+
 async def get_job(session: AsyncSession, guild_id: int, job_id: int) -> Job | None:
     statement = select(Job).where(Job.guild_id == guild_id, Job.id == job_id)
     return (await session.exec(statement)).first()

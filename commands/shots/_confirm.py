@@ -4,7 +4,9 @@
 Only the member who asked may press them. The first press answers the prompt (a second press,
 by a double click or after a restart, is told it was already answered): Cancel clears it, Confirm
 runs the request and replaces the prompt with its outcome. A refusal at that point (budget spent
-meanwhile) leaves nothing queued, so the member may press again.
+meanwhile) leaves nothing queued, so the member may press again. The request carries the
+prompt's id as its key (``pipeline.batch``): a press after a restart, when the in-memory record
+below is gone, finds the jobs of the first press instead of queueing again.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from storage.errors import NotAllowed, UserFacingError
 
 NO_MENTIONS = discord.AllowedMentions.none()
 Say = Callable[[str], Awaitable[None]]
-# Prompts already answered (message ids, the newest 10,000): a double click must not queue twice.
-# In memory only; a restart between two clicks of the same prompt is the one case it misses.
+# Prompts already answered (message ids, the newest 10,000): a double click is told at once. Across
+# a restart the request key does the same from the database.
 _ANSWERED: dict[int, None] = {}
 _REMEMBERED = 10_000
 
@@ -42,10 +44,12 @@ def only_the_asker(interaction: discord.Interaction[Any], member_id: int) -> boo
 
 
 async def answer_prompt(
-    interaction: discord.Interaction[Any], action: str, run: Callable[[Say], Awaitable[None]]
+    interaction: discord.Interaction[Any],
+    action: str,
+    run: Callable[[Say, str | None], Awaitable[None]],
 ) -> None:
-    """Answer the prompt once; ``run(say)`` does the confirmed request, ``say`` edits the
-    prompt into its outcome."""
+    """Answer the prompt once; ``run(say, request_key)`` does the confirmed request, ``say``
+    edits the prompt into its outcome, ``request_key`` names the prompt (None without one)."""
     locale = await locale_of(interaction)
     prompt_id = interaction.message.id if interaction.message else 0
     if prompt_id in _ANSWERED:
@@ -65,7 +69,7 @@ async def answer_prompt(
         )
 
     try:
-        await run(say)
+        await run(say, f"prompt-{prompt_id}" if prompt_id else None)
     except UserFacingError:
         _ANSWERED.pop(prompt_id, None)  # refused, nothing queued: the member may press again
         raise

@@ -145,8 +145,11 @@ async def enqueue_and_report(
     provider: str,
     confirm: bool,
     say: Say,
+    request_key: str | None = None,
 ) -> None:
-    """Enqueue (the interaction is already deferred) and answer with ``say`` + the card."""
+    """Enqueue (the interaction is already deferred) and answer with ``say`` + the card.
+    ``request_key``: a confirmation prompt's; pressed again after a restart, nothing is queued
+    twice (the member is told it was already answered)."""
     guild_id = interaction.guild_id
     assert guild_id is not None
     bot = bot_of(interaction)
@@ -167,6 +170,7 @@ async def enqueue_and_report(
             confirm=confirm, channel_id=interaction.channel_id,
             allow_over_quota=is_showrunner(interaction, settings),
             label=t("perform.label", server_locale, member=member[:40]),
+            request_key=request_key,
         )  # fmt: skip
     except UnknownProvider:
         _chosen_provider(registry, provider)  # words the refusal
@@ -192,6 +196,9 @@ async def enqueue_and_report(
         )
         return
     assert isinstance(result, Enqueued)
+    if result.replayed:
+        await say(t("queue.already_answered", locale))
+        return
     source = t(f"perform.source.{plan.source}", locale, label=plan.take_label,
                character=plan.character)  # fmt: skip
     text = t("perform.enqueued", locale, code=code, provider=provider, seconds=seconds,
@@ -287,11 +294,11 @@ class ConfirmPerformButton(
         return only_the_asker(interaction, self.member_id)
 
     async def callback(self, interaction: Interaction) -> None:
-        async def run(say: Say) -> None:
+        async def run(say: Say, request_key: str | None) -> None:
             await enqueue_and_report(
                 interaction, shot_id=self.shot_id, asset_id=self.asset_id,
                 character=str(self.character_id) if self.character_id else "",
-                provider=self.provider, confirm=True, say=say,
+                provider=self.provider, confirm=True, say=say, request_key=request_key,
             )  # fmt: skip
 
         await answer_prompt(interaction, self.action, run)

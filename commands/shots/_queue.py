@@ -86,8 +86,11 @@ async def enqueue_and_report(
     provider: str | None,
     confirm: bool,
     say: Say,
+    request_key: str | None = None,
 ) -> None:
-    """Enqueue (the interaction is already deferred) and answer with ``say`` + the card."""
+    """Enqueue (the interaction is already deferred) and answer with ``say`` + the card.
+    ``request_key``: a confirmation prompt's; pressed again after a restart, nothing is queued
+    twice (the member is told it was already answered)."""
     guild_id = interaction.guild_id
     assert guild_id is not None
     bot = bot_of(interaction)
@@ -99,7 +102,7 @@ async def enqueue_and_report(
             bot.db, guild_id=guild_id, shot_id=shot_id, member_id=interaction.user.id,
             takes=takes, provider=provider, confirm=confirm, registry=registry,
             channel_id=interaction.channel_id,
-            allow_over_quota=is_showrunner(interaction, settings),
+            allow_over_quota=is_showrunner(interaction, settings), request_key=request_key,
         )  # fmt: skip
     except UnknownProvider as error:
         raise provider_error(error, list(registry)) from None
@@ -125,6 +128,9 @@ async def enqueue_and_report(
         )
         return
     assert isinstance(result, Enqueued)
+    if result.replayed:
+        await say(t("queue.already_answered", locale))
+        return
     await say(
         t("queue.enqueued", locale, count=len(result.job_ids), code=code,
           provider=result.provider, estimate=cards.money(result.estimate_cents, locale))
@@ -216,10 +222,10 @@ class ConfirmQueueButton(
         return only_the_asker(interaction, self.member_id)
 
     async def callback(self, interaction: Interaction) -> None:
-        async def run(say: Say) -> None:
+        async def run(say: Say, request_key: str | None) -> None:
             await enqueue_and_report(
                 interaction, shot_id=self.shot_id, takes=self.takes, provider=self.provider,
-                confirm=True, say=say,
+                confirm=True, say=say, request_key=request_key,
             )  # fmt: skip
 
         await answer_prompt(interaction, self.action, run)

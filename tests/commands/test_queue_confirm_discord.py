@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
+from commands.shots import _confirm
+from storage.ledger import entries
 from tests.commands.generation_world import (
     budget,
     eventually,
@@ -90,3 +94,35 @@ async def test_confirm_button_survives_a_restart(studio: Studio) -> None:
     await click.acknowledged()
     card = await click.followup(0)
     assert card.embeds and len(await jobs(studio)) == 2
+
+
+@pytest.mark.parametrize("studio_database", ["sqlite", "postgres"], indirect=True)
+async def test_a_second_confirm_after_a_restart_queues_nothing_more(studio: Studio) -> None:
+    """Confirm, and the bot dies before the prompt loses its buttons; after the restart (its
+    memory of answered prompts is gone) the member presses Confirm again: they are told it was
+    already answered; still 2 jobs and one hold each."""
+    await budget(studio, monthly=10_000, confirm=100)
+    paid(studio, cents=60)
+    await pause(studio)
+    code = await make_shot(studio)
+    prompt = await studio.reply(studio.crew, "shot queue", {"shot": code, "takes": 2,
+                                                            "provider": "luma"})  # fmt: skip
+    go, buttons = button(prompt, "go"), copy.deepcopy(prompt.components)
+    first = await studio.sandbox.click(studio.crew, prompt, go)
+    await first.acknowledged()
+    await first.followup(0)
+    assert len(await jobs(studio)) == 2
+    await studio.restart()
+    prompt.components = buttons  # the edit that removed them died with the old process
+    _confirm._ANSWERED.clear()  # the tests share one process: a real restart forgets it too
+    paid(studio, cents=60)
+    await pause(studio)
+    again = await studio.sandbox.click(studio.crew, prompt, go)
+    await again.acknowledged()
+    await studio.sandbox.wait_for_message(
+        predicate=lambda m: m.id == prompt.id and "already answered" in message_text(m)
+    )
+    assert len(await jobs(studio)) == 2
+    async with studio.db.session() as session:
+        holds = [e for e in await entries(session, studio.server.id) if e.kind == "reserve"]
+    assert len(holds) == 2

@@ -68,6 +68,28 @@ async def test_enqueue_writes_jobs_seeds_keys_and_holds_together(
     assert (await _held(db)).held_cents == 40
 
 
+async def test_a_request_key_seen_again_queues_and_holds_nothing_more(
+    db: Database, registry: ProviderRegistry
+) -> None:
+    """The same confirmation prompt pressed twice (the bot restarted in between, so only the
+    database remembers): the second call returns the first batch, marked replayed; the same
+    key in another guild is another request."""
+    ids = await make_shot(db)
+    common = {"shot_id": ids.shot_id, "member_id": MEMBER, "takes": 2, "provider": "fake",
+              "confirm": True, "registry": registry, "request_key": "prompt-42"}  # fmt: skip
+    first = await enqueue_takes(db, guild_id=GUILD, **common)  # type: ignore[arg-type]
+    again = await enqueue_takes(db, guild_id=GUILD, **common)  # type: ignore[arg-type]
+    assert isinstance(first, Enqueued) and isinstance(again, Enqueued)
+    assert not first.replayed and again.replayed
+    assert again.job_ids == first.job_ids and again.batch == first.batch
+    assert len(await list_jobs(db, GUILD)) == 2
+    assert (await _held(db)).held_cents == 20
+    other = await make_shot(db, guild_id=OTHER_GUILD)
+    elsewhere = await enqueue_takes(db, guild_id=OTHER_GUILD, **{**common,  # type: ignore[arg-type]
+                                    "shot_id": other.shot_id})  # fmt: skip
+    assert isinstance(elsewhere, Enqueued) and not elsewhere.replayed
+
+
 async def test_confirmation_above_threshold_then_confirmed(
     db: Database, registry: ProviderRegistry
 ) -> None:
