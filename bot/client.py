@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import discord
 import yarl
@@ -116,9 +116,8 @@ class DailiesBot(commands.Bot):
             tree_cls=DailiesTree,
         )
         self.settings = settings
-        tree = self.tree
-        assert isinstance(tree, DailiesTree)
-        tree.size_slots(work=settings.discord.work_slots)
+        # tree_cls=DailiesTree above: the tree is ours (discord.py types it as its base class).
+        cast(DailiesTree, self.tree).size_slots(work=settings.discord.work_slots)
         self._owns_db = db is None
         self.db: Database = db if db is not None else Database(settings.resolved_database_url)
         self.media: Any = media if media is not None else open_media_store(settings)

@@ -59,8 +59,9 @@ class TrackPlan:
         return min(FADE_S, self.length_s / 4) if self.cut_s > 0 else 0.0
 
 
-def subtitle_starts(voice_s: Sequence[float], length_s: float) -> list[float]:
-    """When the cut shows each line's subtitle, relative to the take's start."""
+def subtitle_spans(voice_s: Sequence[float], length_s: float) -> list[tuple[float, float]]:
+    """When the cut shows each line's subtitle (start, end), relative to the take's start; a
+    line cut off the end of the take has none."""
     lines = tuple(
         CutLine(line_id=i, speaker="", text="", language="en", memorable=False, voice_s=s)
         for i, s in enumerate(voice_s)
@@ -69,7 +70,12 @@ def subtitle_starts(voice_s: Sequence[float], length_s: float) -> list[float]:
         shot_id=0, code="", scene_id=0, episode_number=0, scene_position=0, position=0,
         action="", duration_s=length_s, is_key=False, lines=lines,
     )  # fmt: skip
-    return [cue.start_s for cue in line_cues(shot, 0.0, length_s)]
+    return [(cue.start_s, cue.end_s) for cue in line_cues(shot, 0.0, length_s)]
+
+
+def subtitle_starts(voice_s: Sequence[float], length_s: float) -> list[float]:
+    """When the cut shows each line's subtitle, relative to the take's start."""
+    return [start for start, _end in subtitle_spans(voice_s, length_s)]
 
 
 def plan_track(voice_s: Sequence[float], length_s: float) -> TrackPlan:

@@ -13,12 +13,18 @@ import pytest
 from sqlmodel import col, select
 
 from bot.config import Settings
-from pipeline.cut.plan import CutOptions, line_cues, plan_cut
+from pipeline.cut.plan import CutOptions, plan_cut
 from pipeline.cut.service import load_episode
 from pipeline.enqueue import Enqueued, enqueue_takes, get_job, retry_job
 from pipeline.finish import IngestFinisher
 from pipeline.finishing import FinishingChain, enqueue_finishing_chain
-from pipeline.media.dialogue import MAX_TEMPO, plan_track, render_track, subtitle_starts
+from pipeline.media.dialogue import (
+    MAX_TEMPO,
+    plan_track,
+    render_track,
+    subtitle_spans,
+    subtitle_starts,
+)
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.house import AUDIO_RATE
 from pipeline.media.probe import aprobe
@@ -26,7 +32,6 @@ from pipeline.providers.base import Capability, GenRequest
 from pipeline.providers.local import LocalVoice
 from pipeline.registry import ProviderRegistry, build_registry
 from pipeline.worker import Worker
-from storage.cuts import CutLine, CutShot
 from storage.db import Database
 from storage.media import LocalMediaStore
 from storage.models import (
@@ -96,18 +101,6 @@ async def voice_files(tmp: Path, lines: tuple[tuple[str, str, str], ...]) -> lis
 # ------------------------------------------------------------------ the track alone
 
 
-def subtitle_ends(voice_s: list[float], length_s: float) -> list[float]:
-    lines = tuple(
-        CutLine(line_id=i, speaker="", text="", language="en", memorable=False, voice_s=s)
-        for i, s in enumerate(voice_s)
-    )
-    shot = CutShot(
-        shot_id=0, code="", scene_id=0, episode_number=0, scene_position=0, position=0,
-        action="", duration_s=length_s, is_key=False, lines=lines,
-    )  # fmt: skip
-    return [cue.end_s for cue in line_cues(shot, 0.0, length_s)]
-
-
 def test_lines_that_fit_start_with_their_subtitles_and_keep_their_speed() -> None:
     lengths = [1.5, 1.3, 1.0]
     plan = plan_track(lengths, SHOT_S)
@@ -156,7 +149,7 @@ def test_every_subtitle_starts_within_100_ms_of_its_speech_however_long_the_line
         assert len(shown) == 3  # everything fits (sped up at most 1.25x): every line shown
     if length_s == 1.2:
         assert len(shown) == 1  # only the first line starts before the take ends
-    assert all(cue_end <= length_s for cue_end in subtitle_ends(lengths, length_s))
+    assert all(end <= length_s for _start, end in subtitle_spans(lengths, length_s))
 
 
 async def test_the_track_is_the_take_long_with_three_lines_heard_in_order(tmp_path: Path) -> None:
